@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage seam of the library. Implementations must be safe for
+// concurrent use and must pass store/storetest.
+//
+// Conventions shared by every method:
+//   - Create methods assign ID (a UUIDv7 from NewID) when it is empty, set
+//     CreatedAt and UpdatedAt, and write the record back into the argument.
+//   - Get, Update and Delete return ErrNotFound when the record does not
+//     exist or the Access does not allow it.
+//   - Update methods write every field of the record except ID, UserID,
+//     CreatedAt and counters; ownership never changes. The caller reads,
+//     changes and writes back (see integrations.Service for merge rules).
+//   - List methods return records newest first (by ID, which is
+//     time-ordered). A Limit of zero or less means no limit.
+//   - Deleting a target (endpoint or integration) also deletes its
+//     deliveries and their attempts, and a GitHub integration's pull
+//     requests.
+//   - Errors are ErrNotFound, ErrConflict, ErrBusy, ErrInvalid, ErrClosed or
+//     a wrapped error that never exposes driver types.
+type Store interface {
+	GitHubStore
+	SlackStore
+	EmailStore
+	WebhookStore
+	PullRequestStore
+	DeliveryStore
+
+	// Close releases the store's resources. It is safe to call twice.
+	Close() error
+}
+
+// ListParams selects a page of records.
+type ListParams struct {
+	Access Access
+	// UserID narrows an administrator's list to one user; ignored for
+	// ordinary users, who always see only their own records.
+	UserID string
+	// ActiveOnly skips records whose IsActive is false.
+	ActiveOnly bool
+	Limit      int
+	Offset     int
+}
+
+// GitHubStore keeps GitHub integrations. Create and Update return
+// ErrConflict when the user already has an integration for the repository.
+type GitHubStore interface {
+	CreateGitHubIntegration(ctx context.Context, rec *GitHubIntegration) error
+	GetGitHubIntegration(ctx context.Context, access Access, id string) (*GitHubIntegration, error)
+	UpdateGitHubIntegration(ctx context.Context, access Access, rec *GitHubIntegration) error
+	DeleteGitHubIntegration(ctx context.Context, access Access, id string) error
+	ListGitHubIntegrations(ctx context.Context, p ListParams) ([]*GitHubIntegration, error)
+}
+
+// SlackStore keeps Slack integrations.
+type SlackStore interface {
+	CreateSlackIntegration(ctx context.Context, rec *SlackIntegration) error
+	GetSlackIntegration(ctx context.Context, access Access, id string) (*SlackIntegration, error)
+	UpdateSlackIntegration(ctx context.Context, access Access, rec *SlackIntegration) error
+	DeleteSlackIntegration(ctx context.Context, access Access, id string) error
+	ListSlackIntegrations(ctx context.Context, p ListParams) ([]*SlackIntegration, error)
+}
+
+// EmailStore keeps email settings, at most one per user. Create returns
+// ErrConflict when the user already has settings. ListEmailSettings ignores
+// ActiveOnly.
+type EmailStore interface {
+	CreateEmailSettings(ctx context.Context, rec *EmailSettings) error
+	GetEmailSettings(ctx context.Context, access Access, userID string) (*EmailSettings, error)
+	UpdateEmailSettings(ctx context.Context, access Access, rec *EmailSettings) error
+	ListEmailSettings(ctx context.Context, p ListParams) ([]*EmailSettings, error)
+}
+
+// WebhookStore keeps webhook endpoints. Create and Update apply the defaults
+// of WebhookEndpoint.ApplyDefaults.
+type WebhookStore interface {
+	CreateWebhookEndpoint(ctx context.Context, rec *WebhookEndpoint) error
+	GetWebhookEndpoint(ctx context.Context, access Access, id string) (*WebhookEndpoint, error)
+	UpdateWebhookEndpoint(ctx context.Context, p UpdateWebhookParams) error
+	DeleteWebhookEndpoint(ctx context.Context, access Access, id string) error
+	ListWebhookEndpoints(ctx context.Context, p ListParams) ([]*WebhookEndpoint, error)
+}
+
+// UpdateWebhookParams is the argument of UpdateWebhookEndpoint.
+type UpdateWebhookParams struct {
+	Access   Access
+	Endpoint *WebhookEndpoint
+	// ResetFailures sets ConsecutiveFailures to zero and clears
+	// FirstFailureAt, as when a user re-enables a disabled endpoint.
+	ResetFailures bool
+}
+
+// PullRequestStore keeps pull requests synced from GitHub.
+type PullRequestStore interface {
+	// UpsertPullRequests inserts or replaces the given pull requests of one
+	// integration, in one transaction. It returns ErrNotFound when the
+	// integration does not exist or the Access does not allow it.
+	UpsertPullRequests(ctx context.Context, p UpsertPullRequestsParams) error
+	// ListPullRequests returns an integration's pull requests, highest
+	// number first.
+	ListPullRequests(ctx context.Context, p ListPullRequestsParams) ([]*PullRequest, error)
+}
+
+// UpsertPullRequestsParams is the argument of UpsertPullRequests.
+type UpsertPullRequestsParams struct {
+	Access        Access
+	IntegrationID string
+	PullRequests  []PullRequest
+	SyncedAt      time.Time
+}
+
+// ListPullRequestsParams is the argument of ListPullRequests.
+type ListPullRequestsParams struct {
+	Access        Access
+	IntegrationID string
+	State         string // "open", "closed" or "" for all
+	Limit         int
+	Offset        int
+}
+
+// DeliveryStore is the durable delivery queue and its history.
+type DeliveryStore interface {
+	// EnqueueDeliveries inserts deliveries in one transaction. Each
+	// delivery's ID, Status (pending), NextAttemptAt (TriggeredAt when zero)
+	// and timestamps are filled when empty. A delivery whose IdempotencyKey
+	// is already used for its TargetID is not inserted; its result names the
+	// existing delivery. Results are in the order of the input.
+	EnqueueDeliveries(ctx context.Context, deliveries []*Delivery) ([]EnqueueResult, error)
+
+	// ClaimDeliveries leases due deliveries (pending or retrying, with
+	// NextAttemptAt and LeaseUntil at or before Now), oldest due first. A
+	// claimed delivery is not returned to any other claim until its lease
+	// ends.
+	ClaimDeliveries(ctx context.Context, p ClaimParams) ([]*Delivery, error)
+
+	// ReleaseDeliveries ends the leases of claimed deliveries that were not
+	// attempted, so the next claim returns them at once.
+	ReleaseDeliveries(ctx context.Context, ids []string) error
+
+	// RecordAttempts stores attempts, each together with its delivery's new
+	// state and its target's counters, in one transaction:
+	//   - the delivery: AttemptCount+1, Status, NextAttemptAt, lease
+	//     cleared, CompletedAt = Now when the status is final;
+	//   - a webhook endpoint: LastTriggeredAt = the attempt's StartedAt; on
+	//     success SuccessCount+1, ConsecutiveFailures = 0, FirstFailureAt
+	//     cleared; on failure FailureCount+1, ConsecutiveFailures+1,
+	//     FirstFailureAt set when zero, LastError and LastErrorAt;
+	//   - a Slack integration: LastUsedAt on success, LastError on failure;
+	//   - email settings and GitHub integrations: LastError on failure;
+	//   - DisableReason and the consecutive-failure rule set IsActive false
+	//     and DisabledReason ("<n> consecutive failures since <RFC 3339
+	//     time>" for the rule).
+	// An attempt for a delivery that is already final is stored, but the
+	// delivery's state does not change. A record for a delivery that no
+	// longer exists is skipped.
+	RecordAttempts(ctx context.Context, p RecordParams) (RecordResult, error)
+
+	// GetDelivery returns a delivery with its attempts.
+	GetDelivery(ctx context.Context, access Access, id string) (*Delivery, error)
+
+	// ListDeliveries returns deliveries with their attempts, newest first.
+	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]*Delivery, error)
+
+	// RetryDelivery puts a final delivery back in the queue, due at Now,
+	// with one more attempt allowed. It returns ErrConflict when the
+	// delivery is still pending or retrying.
+	RetryDelivery(ctx context.Context, p RetryParams) (*Delivery, error)
+
+	// PruneDeliveries deletes final deliveries completed before Before,
+	// with their attempts, in batches of BatchSize, and returns how many
+	// were deleted.
+	PruneDeliveries(ctx context.Context, p PruneParams) (int, error)
+}
+
+// EnqueueResult reports what happened to one enqueued delivery.
+type EnqueueResult struct {
+	ID        string // the new delivery, or the existing one for a duplicate
+	Duplicate bool   // the idempotency key was already used for the target
+}
+
+// ClaimParams is the argument of ClaimDeliveries.
+type ClaimParams struct {
+	Now   time.Time
+	Limit int // maximum deliveries to claim; must be positive
+	// MaxPerTarget caps the deliveries claimed for one target in this call;
+	// zero means no cap.
+	MaxPerTarget int
+	// ExcludeTargets lists target ids not to claim, such as targets whose
+	// concurrency limit is reached.
+	ExcludeTargets []string
+	// Lease is the lease of deliveries whose target has no timeout of its
+	// own (Slack, email, GitHub).
+	Lease time.Duration
+	// LeaseMargin is added to a webhook endpoint's TimeoutSeconds to give
+	// the lease of its deliveries, so the lease always outlasts the request.
+	LeaseMargin time.Duration
+}
+
+// RecordParams is the argument of RecordAttempts.
+type RecordParams struct {
+	Now     time.Time
+	Records []AttemptRecord
+	// DisableAfterFailures and DisableAfterWindow disable a webhook
+	// endpoint whose ConsecutiveFailures reaches DisableAfterFailures when
+	// its first failure is at least DisableAfterWindow old. Zero
+	// DisableAfterFailures turns the rule off.
+	DisableAfterFailures int
+	DisableAfterWindow   time.Duration
+}
+
+// AttemptRecord is one attempt and the state it leads to.
+type AttemptRecord struct {
+	// Attempt is stored with Number set to the delivery's attempt count
+	// plus one, whatever the caller put there.
+	Attempt Attempt
+	// Status is the delivery's new state: StatusRetrying with
+	// NextAttemptAt, or a final state.
+	Status        DeliveryStatus
+	NextAttemptAt time.Time
+	// DisableReason, when not empty, deactivates the target (webhook
+	// endpoint, Slack or GitHub integration) with this reason, as for 410
+	// Gone or revoked credentials.
+	DisableReason string
+}
+
+// RecordResult reports the side effects of RecordAttempts.
+type RecordResult struct {
+	// Disabled lists the targets deactivated by this call, by
+	// DisableReason or by the consecutive-failure rule.
+	Disabled []DisabledTarget
+}
+
+// DisabledTarget names a target that RecordAttempts deactivated.
+type DisabledTarget struct {
+	Channel  Channel
+	TargetID string
+	Reason   string
+}
+
+// DeliveryQuery selects deliveries for ListDeliveries. Empty fields do not
+// filter.
+type DeliveryQuery struct {
+	Access    Access
+	UserID    string // administrators only, as in ListParams
+	TargetID  string
+	Channel   Channel
+	Status    DeliveryStatus
+	EventType string
+	Limit     int
+	Offset    int
+}
+
+// RetryParams is the argument of RetryDelivery.
+type RetryParams struct {
+	Access Access
+	ID     string
+	Now    time.Time
+}
+
+// PruneParams is the argument of PruneDeliveries.
+type PruneParams struct {
+	Before    time.Time
+	BatchSize int // rows per transaction; 1000 when zero
+}
