@@ -1,0 +1,125 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// Config configures a Dispatcher and its Service. Only Store is required.
+type Config struct {
+	// Store keeps configuration, deliveries and attempts. Required.
+	Store store.Store
+
+	// Logger receives start, stop, give-up and disable records and every
+	// error that is not returned. Default: discard.
+	Logger *slog.Logger
+
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+
+	// Workers is the number of deliveries attempted at once. Default: 8.
+	Workers int
+
+	// PerTargetConcurrency caps the attempts in flight for one endpoint or
+	// integration, so one slow target cannot occupy every worker.
+	// Default: 2.
+	PerTargetConcurrency int
+
+	// RetryBase is the delay before the first retry; later retries double
+	// it, with ±20% jitter. Default: 2s.
+	RetryBase time.Duration
+
+	// RetryMaxDelay caps one retry delay, including a Retry-After the
+	// target asked for. Default: 1h.
+	RetryMaxDelay time.Duration
+
+	// MaxAttempts is the number of attempts for Slack, email and GitHub
+	// deliveries, counting the first. Webhook endpoints use their own
+	// retry_count. Default: 3.
+	MaxAttempts int
+
+	// DisableAfterFailures and DisableAfterWindow disable a webhook
+	// endpoint after that many consecutive failed attempts spanning at
+	// least that long. Defaults: 50 and 24h. A negative
+	// DisableAfterFailures turns the rule off.
+	DisableAfterFailures int
+	DisableAfterWindow   time.Duration
+
+	// PollInterval is how often idle workers look for due deliveries that
+	// no wake-up announced, such as retries scheduled before a restart.
+	// Default: 5s.
+	PollInterval time.Duration
+
+	// UserEmail returns a user's email address when the user has no stored
+	// email settings. Optional; without it such users get no email.
+	UserEmail func(ctx context.Context, userID string) (string, error)
+
+	// OnDeliveryFinished is called after a delivery reaches a final state.
+	// It runs on a worker goroutine; a panic in it is recovered and logged.
+	// Optional.
+	OnDeliveryFinished func(DeliveryReport)
+}
+
+// DeliveryReport describes a delivery that reached a final state.
+type DeliveryReport struct {
+	DeliveryID string
+	Channel    store.Channel
+	TargetID   string
+	EventType  string
+	Status     store.DeliveryStatus
+	Attempts   int
+}
+
+func (c *Config) setDefaults() error {
+	if c.Store == nil {
+		return errors.New("integrations: Config.Store is required: open store/sqlite or store/memory first")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Workers == 0 {
+		c.Workers = 8
+	}
+	if c.PerTargetConcurrency == 0 {
+		c.PerTargetConcurrency = 2
+	}
+	if c.RetryBase == 0 {
+		c.RetryBase = 2 * time.Second
+	}
+	if c.RetryMaxDelay == 0 {
+		c.RetryMaxDelay = time.Hour
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 3
+	}
+	if c.DisableAfterFailures == 0 {
+		c.DisableAfterFailures = 50
+	}
+	if c.DisableAfterWindow == 0 {
+		c.DisableAfterWindow = 24 * time.Hour
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 5 * time.Second
+	}
+	switch {
+	case c.Workers < 0:
+		return fmt.Errorf("integrations: Config.Workers is %d: use a positive number or 0 for the default 8", c.Workers)
+	case c.PerTargetConcurrency < 0:
+		return fmt.Errorf("integrations: Config.PerTargetConcurrency is %d: use a positive number or 0 for the default 2", c.PerTargetConcurrency)
+	case c.RetryBase < 0 || c.RetryMaxDelay < 0 || c.PollInterval < 0:
+		return errors.New("integrations: Config.RetryBase, RetryMaxDelay and PollInterval must not be negative")
+	case c.MaxAttempts < 0 || c.MaxAttempts > 20:
+		return fmt.Errorf("integrations: Config.MaxAttempts is %d: use 1 to 20, or 0 for the default 3", c.MaxAttempts)
+	}
+
+	return nil
+}
