@@ -56,6 +56,10 @@ type Config struct {
 	// Default: 5s.
 	PollInterval time.Duration
 
+	// RotationOverlap is how long a rotated-out webhook secret keeps
+	// signing beside the new one, so receivers can switch. Default: 24h.
+	RotationOverlap time.Duration
+
 	// UserEmail returns a user's email address when the user has no stored
 	// email settings. Optional; without it such users get no email.
 	UserEmail func(ctx context.Context, userID string) (string, error)
@@ -106,6 +110,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.DisableAfterWindow == 0 {
 		c.DisableAfterWindow = 24 * time.Hour
+	}
+	if c.RotationOverlap == 0 {
+		c.RotationOverlap = 24 * time.Hour
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 5 * time.Second

@@ -10,6 +10,8 @@ type Dispatcher struct {
 	cfg     Config
 	service *Service
 
+	wakeCh chan struct{}
+
 	mu      sync.Mutex
 	running bool
 }
@@ -20,7 +22,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{cfg: cfg}
+	d := &Dispatcher{cfg: cfg, wakeCh: make(chan struct{}, 1)}
 	d.service = &Service{d: d, st: cfg.Store}
 
 	return d, nil
@@ -29,3 +31,11 @@ func New(cfg Config) (*Dispatcher, error) {
 // Service returns the operations the REST API offers, bound to this
 // dispatcher's store and configuration.
 func (d *Dispatcher) Service() *Service { return d.service }
+
+// wake tells the claim loop that new work may be due. It never blocks.
+func (d *Dispatcher) wake() {
+	select {
+	case d.wakeCh <- struct{}{}:
+	default:
+	}
+}
