@@ -2,18 +2,37 @@ package integrations
 
 import (
 	"sync"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// Lease settings of claimed deliveries.
+const (
+	// leaseMargin is added to a webhook endpoint's own timeout to give the
+	// lease of its deliveries, so the lease outlasts the request.
+	leaseMargin = 30 * time.Second
+	// otherLease is the lease of Slack, email and GitHub deliveries, whose
+	// clients time out well before it ends.
+	otherLease = 2 * time.Minute
+	// recordBatch is the most attempts recorded in one transaction.
+	recordBatch = 100
 )
 
 // Dispatcher turns events into deliveries and runs the workers that deliver
-// them. Build it with New; it is safe for concurrent use.
+// them. Build it with New; it is safe for concurrent use. Start and Stop
+// may each be called more than once.
 type Dispatcher struct {
 	cfg     Config
 	service *Service
+	senders map[store.Channel]sender
 
 	wakeCh chan struct{}
+	stats  counters
 
 	mu      sync.Mutex
-	running bool
+	run     *run // nil when stopped
+	stopped chan struct{}
 }
 
 // New validates cfg, fills its defaults and returns a Dispatcher. The
@@ -22,8 +41,16 @@ func New(cfg Config) (*Dispatcher, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{cfg: cfg, wakeCh: make(chan struct{}, 1)}
+	d := &Dispatcher{
+		cfg:     cfg,
+		wakeCh:  make(chan struct{}, 1),
+		stopped: make(chan struct{}),
+	}
+	close(d.stopped)
 	d.service = &Service{d: d, st: cfg.Store}
+	if err := d.buildSenders(); err != nil {
+		return nil, err
+	}
 
 	return d, nil
 }

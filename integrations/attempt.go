@@ -1,0 +1,80 @@
+package integrations
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// outcome is what one attempt on any channel produced.
+type outcome struct {
+	startedAt      time.Time
+	duration       time.Duration
+	success        bool
+	responseStatus int    // 0 without a response
+	responseBody   string // excerpt
+	errorMessage   string
+	retryable      bool          // a failure that a later attempt may fix
+	retryAfter     time.Duration // the target's requested wait, 0 when none
+	disableReason  string        // deactivate the target, as for 410 Gone
+}
+
+// sender makes one attempt of a delivery on one channel.
+type sender func(ctx context.Context, del *store.Delivery) outcome
+
+// attempt makes one attempt of del, turning a panic in a sender or a host
+// callback into a failed, retryable attempt.
+func (d *Dispatcher) attempt(ctx context.Context, del *store.Delivery) (out outcome) {
+	started := d.cfg.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			d.cfg.Logger.Error("integrations: delivery attempt panicked",
+				"delivery_id", del.ID, "channel", string(del.Channel), "target_id", del.TargetID,
+				"panic", fmt.Sprint(p))
+			out = outcome{errorMessage: "internal error: delivery attempt panicked", retryable: true}
+		}
+		if out.startedAt.IsZero() {
+			out.startedAt = started
+		}
+	}()
+
+	send, ok := d.senders[del.Channel]
+	if !ok {
+		return outcome{errorMessage: fmt.Sprintf("channel %q is not configured in this dispatcher", del.Channel)}
+	}
+
+	return send(ctx, del)
+}
+
+// nextState turns an outcome into the attempt record and the delivery's new
+// state, applying the retry policy.
+func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) store.AttemptRecord {
+	number := del.AttemptCount + 1
+	rec := store.AttemptRecord{
+		Attempt: store.Attempt{
+			DeliveryID:     del.ID,
+			Number:         number,
+			Status:         store.AttemptFailed,
+			ResponseStatus: out.responseStatus,
+			ResponseBody:   store.Excerpt(out.responseBody),
+			ErrorMessage:   out.errorMessage,
+			DurationMS:     out.duration.Milliseconds(),
+			StartedAt:      out.startedAt.UTC(),
+		},
+		DisableReason: out.disableReason,
+	}
+	switch {
+	case out.success:
+		rec.Attempt.Status = store.AttemptSuccess
+		rec.Status = store.StatusSuccess
+	case !out.retryable || number >= del.MaxAttempts:
+		rec.Status = store.StatusFailed
+	default:
+		rec.Status = store.StatusRetrying
+		rec.NextAttemptAt = now.Add(d.retryDelay(number, out.retryAfter))
+	}
+
+	return rec
+}

@@ -1,0 +1,396 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// run is one Start-to-Stop lifetime of the workers.
+type run struct {
+	d *Dispatcher
+
+	// hardCtx ends every goroutine and cancels attempts in flight;
+	// claimCtx ends only the claiming, for a graceful stop.
+	hardCtx     context.Context
+	hardCancel  context.CancelFunc
+	claimCtx    context.Context
+	claimCancel context.CancelFunc
+
+	jobs    chan *store.Delivery
+	results chan result
+	freed   chan struct{} // a worker slot or a target slot became free
+
+	mu       sync.Mutex
+	inFlight map[string]int // claimed, not yet recorded, per target
+	total    int
+	nextDue  time.Time // earliest retry this run scheduled; zero when none
+
+	workers  sync.WaitGroup
+	recorder sync.WaitGroup
+	claimer  sync.WaitGroup
+	done     chan struct{}
+}
+
+// result is one finished attempt on its way to the recorder.
+type result struct {
+	delivery *store.Delivery
+	out      outcome
+}
+
+// Start starts the workers. It returns at once; the workers run until Stop
+// is called or ctx is cancelled. Cancelling ctx is an abrupt stop: attempts
+// in flight are abandoned and their deliveries are claimed again after
+// their leases end. Calling Start on a running Dispatcher does nothing.
+func (d *Dispatcher) Start(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.run != nil {
+		return nil
+	}
+	r := &run{
+		d:        d,
+		jobs:     make(chan *store.Delivery, d.cfg.Workers),
+		results:  make(chan result, d.cfg.Workers),
+		freed:    make(chan struct{}, 1),
+		inFlight: make(map[string]int),
+		done:     make(chan struct{}),
+	}
+	r.hardCtx, r.hardCancel = context.WithCancel(ctx)
+	r.claimCtx, r.claimCancel = context.WithCancel(r.hardCtx)
+	d.run = r
+	d.stopped = r.done
+
+	r.recorder.Add(1)
+	go r.recordLoop()
+	r.workers.Add(d.cfg.Workers)
+	for range d.cfg.Workers {
+		go r.workLoop()
+	}
+	r.claimer.Add(1)
+	go r.claimLoop()
+	go r.shutdownWhenDone()
+
+	d.cfg.Logger.InfoContext(ctx, "integrations: dispatcher started",
+		"workers", d.cfg.Workers, "per_target_concurrency", d.cfg.PerTargetConcurrency)
+
+	return nil
+}
+
+// Stop stops claiming new deliveries, releases claimed deliveries that have
+// not started, and waits for attempts in flight until ctx ends; then it
+// abandons them, and their deliveries are claimed again after their leases
+// end. Pending deliveries stay in the store for the next Start. Stop returns
+// ctx.Err() when it had to abandon attempts, and nil otherwise. Calling
+// Stop on a stopped Dispatcher does nothing.
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	d.mu.Lock()
+	r := d.run
+	d.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	r.claimCancel()
+
+	var err error
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		r.hardCancel()
+		<-r.done
+	}
+
+	return err
+}
+
+// Stopped returns a channel that is closed when the workers of the current
+// or last run have stopped.
+func (d *Dispatcher) Stopped() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+
+	return d.stopped
+}
+
+// shutdownWhenDone waits for the claim loop to end, then lets workers drain
+// the queue and the recorder flush, and marks the run as finished.
+func (r *run) shutdownWhenDone() {
+	r.claimer.Wait()
+	close(r.jobs)
+	r.workers.Wait()
+	close(r.results)
+	r.recorder.Wait()
+	r.hardCancel()
+
+	d := r.d
+	d.mu.Lock()
+	d.run = nil
+	d.mu.Unlock()
+	d.cfg.Logger.Info("integrations: dispatcher stopped")
+	close(r.done)
+}
+
+// claimLoop claims due deliveries whenever a worker is free and work may be
+// due: after a wake-up, a freed slot, the next scheduled retry, or the poll
+// interval.
+func (r *run) claimLoop() {
+	defer r.claimer.Done()
+	d := r.d
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+
+	for {
+		full, err := r.claimOnce()
+		if err != nil && r.claimCtx.Err() == nil {
+			d.cfg.Logger.Error("integrations: claim deliveries failed", "error", err)
+		}
+		if full && err == nil {
+			continue // every free worker got work: more may be due
+		}
+		timer.Reset(r.untilNextPoll())
+		select {
+		case <-r.claimCtx.Done():
+			return
+		case <-d.wakeCh:
+		case <-r.freed:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// untilNextPoll returns the wait before the next claim without a wake-up:
+// the poll interval, or less when a retry is due sooner.
+func (r *run) untilNextPoll() time.Duration {
+	wait := r.d.cfg.PollInterval
+	r.mu.Lock()
+	next := r.nextDue
+	r.mu.Unlock()
+	if !next.IsZero() {
+		if until := next.Sub(r.d.cfg.Now()); until < wait {
+			wait = max(until, time.Millisecond)
+		}
+	}
+
+	return wait
+}
+
+// claimOnce claims up to the number of free workers and hands the
+// deliveries to them. It reports whether it filled every free worker.
+func (r *run) claimOnce() (bool, error) {
+	d := r.d
+	r.mu.Lock()
+	free := d.cfg.Workers - r.total
+	var exclude []string
+	for id, n := range r.inFlight {
+		if n >= d.cfg.PerTargetConcurrency {
+			exclude = append(exclude, id)
+		}
+	}
+	now := d.cfg.Now()
+	if !r.nextDue.IsZero() && !r.nextDue.After(now) {
+		r.nextDue = time.Time{}
+	}
+	r.mu.Unlock()
+	if free <= 0 {
+		return false, nil
+	}
+
+	claimed, err := d.cfg.Store.ClaimDeliveries(r.claimCtx, store.ClaimParams{
+		Now:            now,
+		Limit:          free,
+		MaxPerTarget:   d.cfg.PerTargetConcurrency,
+		ExcludeTargets: exclude,
+		Lease:          otherLease,
+		LeaseMargin:    leaseMargin,
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim up to %d deliveries: %w", free, err)
+	}
+
+	var extra []string
+	for _, del := range claimed {
+		r.mu.Lock()
+		if r.inFlight[del.TargetID] >= d.cfg.PerTargetConcurrency {
+			r.mu.Unlock()
+			extra = append(extra, del.ID)
+			continue
+		}
+		r.inFlight[del.TargetID]++
+		r.total++
+		r.mu.Unlock()
+		d.stats.inFlight.Add(1)
+		r.jobs <- del
+	}
+	if len(extra) > 0 {
+		r.release(extra)
+	}
+
+	return len(claimed) == free, nil
+}
+
+// workLoop attempts claimed deliveries until the job queue closes. A job
+// that arrives after the stop began is released unattempted.
+func (r *run) workLoop() {
+	defer r.workers.Done()
+	for del := range r.jobs {
+		if r.claimCtx.Err() != nil {
+			r.release([]string{del.ID})
+			r.finish(del)
+			continue
+		}
+		out := r.d.attempt(r.hardCtx, del)
+		if r.hardCtx.Err() != nil {
+			// Abandoned by an abrupt stop: the outcome is unknown, so the
+			// delivery goes back to the queue instead of being recorded.
+			r.release([]string{del.ID})
+			r.finish(del)
+			continue
+		}
+		r.results <- result{delivery: del, out: out}
+	}
+}
+
+// release ends the leases of deliveries that were claimed but not attempted.
+func (r *run) release(ids []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 10*time.Second)
+	defer cancel()
+	if err := r.d.cfg.Store.ReleaseDeliveries(ctx, ids); err != nil {
+		r.d.cfg.Logger.Warn("integrations: release deliveries failed; they are claimed again after their leases end",
+			"deliveries", len(ids), "error", err)
+	}
+}
+
+// finish frees the worker and target slots of del.
+func (r *run) finish(del *store.Delivery) {
+	r.mu.Lock()
+	r.inFlight[del.TargetID]--
+	if r.inFlight[del.TargetID] <= 0 {
+		delete(r.inFlight, del.TargetID)
+	}
+	r.total--
+	r.mu.Unlock()
+	r.d.stats.inFlight.Add(-1)
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
+}
+
+// recordLoop records finished attempts in batches until the results channel
+// closes.
+func (r *run) recordLoop() {
+	defer r.recorder.Done()
+	batch := make([]result, 0, recordBatch)
+	for first := range r.results {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < recordBatch {
+			select {
+			case res, ok := <-r.results:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, res)
+			default:
+				break fill
+			}
+		}
+		r.record(batch)
+	}
+}
+
+// record stores one batch of attempts and frees their slots.
+func (r *run) record(batch []result) {
+	d := r.d
+	now := d.cfg.Now().UTC()
+	params := store.RecordParams{
+		Now:                  now,
+		Records:              make([]store.AttemptRecord, len(batch)),
+		DisableAfterFailures: max(d.cfg.DisableAfterFailures, 0),
+		DisableAfterWindow:   d.cfg.DisableAfterWindow,
+	}
+	for i, res := range batch {
+		params.Records[i] = d.nextState(res.delivery, res.out, now)
+	}
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 30*time.Second)
+	defer cancel()
+	rec, err := d.cfg.Store.RecordAttempts(ctx, params)
+	if errors.Is(err, store.ErrBusy) {
+		rec, err = d.cfg.Store.RecordAttempts(ctx, params)
+	}
+	if err != nil {
+		// The deliveries keep their leases and are claimed again when the
+		// leases end, so the attempts are made again rather than lost.
+		d.cfg.Logger.Error("integrations: record attempts failed; the deliveries are retried after their leases end",
+			"attempts", len(batch), "error", err)
+	}
+	for _, t := range rec.Disabled {
+		d.cfg.Logger.Warn("integrations: target disabled",
+			"channel", string(t.Channel), "target_id", t.TargetID, "reason", t.Reason)
+	}
+
+	for i, res := range batch {
+		if err == nil {
+			r.afterRecord(res.delivery, params.Records[i])
+		}
+		r.finish(res.delivery)
+	}
+}
+
+// afterRecord updates statistics, schedules the next wake-up and reports
+// final deliveries.
+func (r *run) afterRecord(del *store.Delivery, rec store.AttemptRecord) {
+	d := r.d
+	switch rec.Status {
+	case store.StatusRetrying:
+		d.stats.retried.Add(1)
+		r.mu.Lock()
+		if r.nextDue.IsZero() || rec.NextAttemptAt.Before(r.nextDue) {
+			r.nextDue = rec.NextAttemptAt
+		}
+		r.mu.Unlock()
+		return
+	case store.StatusSuccess:
+		d.stats.succeeded.Add(1)
+	case store.StatusFailed:
+		d.stats.failed.Add(1)
+		d.cfg.Logger.Warn("integrations: delivery failed, giving up",
+			"delivery_id", del.ID, "event_id", del.EventID, "event_type", del.EventType,
+			"channel", string(del.Channel), "target_id", del.TargetID,
+			"attempts", del.AttemptCount+1, "error", rec.Attempt.ErrorMessage)
+	}
+	d.stats.pending.Add(-1)
+	d.reportFinished(del, rec)
+}
+
+// reportFinished calls Config.OnDeliveryFinished, recovering a panic.
+func (d *Dispatcher) reportFinished(del *store.Delivery, rec store.AttemptRecord) {
+	if d.cfg.OnDeliveryFinished == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			d.cfg.Logger.Error("integrations: OnDeliveryFinished panicked", "delivery_id", del.ID, "panic", fmt.Sprint(p))
+		}
+	}()
+	d.cfg.OnDeliveryFinished(DeliveryReport{
+		DeliveryID: del.ID,
+		Channel:    del.Channel,
+		TargetID:   del.TargetID,
+		EventType:  del.EventType,
+		Status:     rec.Status,
+		Attempts:   del.AttemptCount + 1,
+	})
+}
