@@ -14,6 +14,35 @@ import (
 // network I/O: after it returns, the event is durable and the workers
 // deliver it. An event with no matching target returns no ids and no error.
 func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
+	deliveries, err := d.Prepare(ctx, ev)
+	if err != nil || len(deliveries) == 0 {
+		return nil, err
+	}
+	results, err := d.cfg.Store.EnqueueDeliveries(ctx, deliveries)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: enqueue %d deliveries of event %s: %w", len(deliveries), deliveries[0].EventID, err)
+	}
+	ids := make([]string, len(results))
+	fresh := 0
+	for i, r := range results {
+		ids[i] = r.ID
+		if !r.Duplicate {
+			fresh++
+		}
+	}
+	if fresh > 0 {
+		d.stats.pending.Add(int64(fresh))
+		d.wake()
+	}
+
+	return ids, nil
+}
+
+// Prepare resolves the targets of ev and returns the deliveries that
+// Dispatch would enqueue, without writing them. It reads the store but
+// writes nothing, so a host can write the rows in its own transaction (an
+// outbox) and call Wake afterwards.
+func (d *Dispatcher) Prepare(ctx context.Context, ev Event) ([]*store.Delivery, error) {
 	if ev.Type == "" || !json.Valid(ev.Payload) {
 		return nil, fmt.Errorf("integrations: event %q: missing type or invalid JSON payload: build events with the typed helpers or CustomEvent", ev.Type)
 	}
@@ -23,9 +52,6 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
 	targets, err := d.resolveTargets(ctx, ev)
 	if err != nil {
 		return nil, err
-	}
-	if len(targets) == 0 {
-		return nil, nil
 	}
 
 	now := d.cfg.Now().UTC()
@@ -52,25 +78,13 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
 			TriggeredAt:    now,
 		}
 	}
-	results, err := d.cfg.Store.EnqueueDeliveries(ctx, deliveries)
-	if err != nil {
-		return nil, fmt.Errorf("integrations: enqueue %d deliveries of event %s: %w", len(deliveries), ev.ID, err)
-	}
-	ids := make([]string, len(results))
-	fresh := 0
-	for i, r := range results {
-		ids[i] = r.ID
-		if !r.Duplicate {
-			fresh++
-		}
-	}
-	if fresh > 0 {
-		d.stats.pending.Add(int64(fresh))
-		d.wake()
-	}
 
-	return ids, nil
+	return deliveries, nil
 }
+
+// Wake tells the workers that deliveries were written outside Dispatch,
+// so they claim them at once instead of at the next poll.
+func (d *Dispatcher) Wake() { d.wake() }
 
 // WorkflowCompleted dispatches a workflow.completed event for run. A
 // cancelled run is not notified: it returns no ids and no error.
