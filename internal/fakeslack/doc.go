@@ -1,0 +1,36 @@
+// Package fakeslack is a Slack Web API server for tests. It listens on
+// 127.0.0.1 and speaks Slack's wire format for the three methods the slack
+// package calls: POST /api/auth.test, /api/conversations.info and
+// /api/chat.postMessage, with form-encoded or JSON bodies and the token in
+// an "Authorization: Bearer" header or a "token" parameter. It answers
+// HTTP 200 with {"ok":true,...} or {"ok":false,"error":"<code>"}, shaped
+// like the Slack answers stored under testdata/.
+//
+// # Use
+//
+//	srv := fakeslack.New(t)                  // closed by t.Cleanup
+//	srv.AddToken("xoxb-test", "chat:write")   // scopes go to X-OAuth-Scopes
+//	srv.AddChannel(fakeslack.Channel{ID: "C1", Name: "alerts", Member: true})
+//	client, _ := slack.New("xoxb-test", slack.WithAPIURL(srv.URL()))
+//	...
+//	msgs, err := srv.WaitForMessages(ctx, "C1", 1) // no sleeping
+//
+// # Checks it makes
+//
+// A missing token gives not_authed and an unknown one invalid_auth. An
+// unknown channel, or a private one the bot is not in, gives
+// channel_not_found; an archived one is_archived; a public one the bot is
+// not in gives not_in_channel unless the token has chat:write.public.
+// chat.postMessage rejects an empty message (no_text), text over 40,000
+// characters (msg_too_long), and blocks that are not a JSON array, number
+// more than 50, or hold a section text over 3,000 or a field over 2,000
+// characters (invalid_blocks). Lengths are counted in UTF-16 code units.
+//
+// # Failures on demand
+//
+// [Server.FailNext] makes the next calls of a method answer with a given
+// HTTP status (429 with or without Retry-After, 500), a Slack error code,
+// or stall until the client gives up or the server closes.
+//
+// The server is safe for concurrent use.
+package fakeslack
