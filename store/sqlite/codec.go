@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// ms returns t as stored: Unix milliseconds, or 0 for the zero time.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+
+	return t.UnixMilli()
+}
+
+// fromMS is the inverse of ms; times come back in UTC.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+
+	return time.UnixMilli(v).UTC()
+}
+
+// truncMS returns t in UTC truncated to the millisecond, as it reads back.
+func truncMS(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+
+	return 0
+}
+
+// secretAD returns the additional data that binds a sealed value to its
+// table, column and record id.
+func secretAD(table, column, id string) []byte {
+	return []byte(table + "." + column + ":" + id)
+}
+
+// seal encrypts a secret for one column of one record; an unset secret is
+// stored as "".
+func (s *Store) seal(sec store.Secret, table, column, id string) (string, error) {
+	if !sec.IsSet() {
+		return "", nil
+	}
+	sealed, err := s.keys.Seal([]byte(sec.Reveal()), secretAD(table, column, id))
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encrypt %s.%s of %s: %w", table, column, id, err)
+	}
+
+	return sealed, nil
+}
+
+// open decrypts a secret column read from the database.
+func (s *Store) open(sealed, table, column, id string) (store.Secret, error) {
+	if sealed == "" {
+		return store.Secret{}, nil
+	}
+	plain, err := s.keys.Open(sealed, secretAD(table, column, id))
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("sqlite: decrypt %s.%s of %s: %w", table, column, id, err)
+	}
+
+	return store.NewSecret(string(plain)), nil
+}
+
+func encodeJSON(v any, what string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode %s: %w", what, err)
+	}
+
+	return string(b), nil
+}
+
+func decodeStrings(text, what, id string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return nil, fmt.Errorf("sqlite: decode %s of %s: %w", what, id, err)
+	}
+
+	return out, nil
+}
+
+func decodeHeaders(text, id string) (map[string]string, error) {
+	out := map[string]string{}
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return nil, fmt.Errorf("sqlite: decode headers of %s: %w", id, err)
+	}
+
+	return out, nil
+}
+
+// accessFilter returns a WHERE fragment and its arguments that limit rows to
+// those a may see, for a table whose owner column is user_id.
+func accessFilter(a store.Access) (string, []any) {
+	if a.IsAdmin() {
+		return "1", nil
+	}
+
+	return "user_id = ?", []any{a.UserID()}
+}
+
+// listFilter returns the WHERE fragment of a list for p's access and user.
+func listFilter(a store.Access, userID string) (string, []any) {
+	if a.IsAdmin() {
+		if userID != "" {
+			return "user_id = ?", []any{userID}
+		}
+		return "1", nil
+	}
+
+	return "user_id = ?", []any{a.UserID()}
+}
+
+// limitClause returns LIMIT and OFFSET for a page; a limit of zero or less
+// means no limit.
+func limitClause(limit, offset int) (string, []any) {
+	if limit <= 0 {
+		limit = -1
+	}
+	if offset < 0 {
+		offset = 0
+	}
+
+	return " LIMIT ? OFFSET ?", []any{limit, offset}
+}

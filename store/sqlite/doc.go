@@ -1,0 +1,32 @@
+// Package sqlite is the SQLite backend of store.Store, built on the pure Go
+// driver modernc.org/sqlite.
+//
+// # Files and connections
+//
+// [Open] opens or creates one database file in WAL mode with
+// synchronous=NORMAL, a busy timeout and foreign keys on for every pooled
+// connection. Writes go through a pool of one connection whose transactions
+// start with BEGIN IMMEDIATE, so a transaction that reads and then writes
+// never fails half way with SQLITE_BUSY; reads use a separate pool. Several
+// processes (or several Stores) may open the same file: they queue on the
+// file lock for up to the busy timeout, after which a call returns
+// [store.ErrBusy].
+//
+// # Schema
+//
+// The schema lives in embedded migrations (migrations/0001_init.sql, ...)
+// that Open applies in order inside one transaction and records in PRAGMA
+// user_version. Opening a file written by a newer version of this package
+// fails with an error naming both schema versions.
+//
+// Times are stored as INTEGER Unix milliseconds in UTC, with 0 for the zero
+// time.Time, so times read back are truncated to the millisecond. Create
+// methods write the truncated times back into the record.
+//
+// # Secrets
+//
+// Secret columns hold text sealed by [store.Keyring.Seal] with additional
+// data naming the table, column and record id, so a sealed value copied to
+// another row or column does not open. The keyring's first key seals new
+// values; older keys still open the values they sealed.
+package sqlite

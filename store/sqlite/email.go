@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+const emailColumns = `id, user_id, email_address, notify_workflow_completion, notify_command_execution,
+	notify_system_alerts, notify_project_updates, last_error, last_error_at, created_at, updated_at`
+
+// CreateEmailSettings inserts rec. It returns store.ErrConflict when the user
+// already has email settings.
+func (s *Store) CreateEmailSettings(ctx context.Context, rec *store.EmailSettings) error {
+	if rec.UserID == "" {
+		return fmt.Errorf("sqlite: create email settings: empty user id: %w", store.ErrInvalid)
+	}
+	if rec.ID == "" {
+		rec.ID = store.NewID()
+	}
+	now := s.nowUTC()
+	rec.CreatedAt, rec.UpdatedAt = now, now
+	rec.LastErrorAt = truncMS(rec.LastErrorAt)
+
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO email_settings (`+emailColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			rec.ID, rec.UserID, rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
+			boolInt(rec.NotifyCommandExecution), boolInt(rec.NotifySystemAlerts),
+			boolInt(rec.NotifyProjectUpdates), rec.LastError, ms(rec.LastErrorAt),
+			ms(rec.CreatedAt), ms(rec.UpdatedAt))
+		return err
+	})
+
+	return wrapf(err, "create email settings for user %q", rec.UserID)
+}
+
+// GetEmailSettings returns the email settings of userID if access allows
+// them.
+func (s *Store) GetEmailSettings(ctx context.Context, access store.Access, userID string) (*store.EmailSettings, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !access.Allows(userID) {
+		return nil, store.ErrNotFound
+	}
+	row := s.reader.QueryRowContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE user_id = ?`, userID)
+	rec, err := scanEmail(row)
+	if err != nil {
+		return nil, wrapf(err, "get email settings of user %q", userID)
+	}
+
+	return rec, nil
+}
+
+func scanEmail(row interface{ Scan(...any) error }) (*store.EmailSettings, error) {
+	var (
+		rec                                 store.EmailSettings
+		workflow, command, alerts, projects int
+		lastErrAt, created, updated         int64
+	)
+	err := row.Scan(&rec.ID, &rec.UserID, &rec.EmailAddress, &workflow, &command, &alerts, &projects,
+		&rec.LastError, &lastErrAt, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	rec.NotifyWorkflowCompletion, rec.NotifyCommandExecution = workflow != 0, command != 0
+	rec.NotifySystemAlerts, rec.NotifyProjectUpdates = alerts != 0, projects != 0
+	rec.LastErrorAt, rec.CreatedAt, rec.UpdatedAt = fromMS(lastErrAt), fromMS(created), fromMS(updated)
+
+	return &rec, nil
+}
+
+// UpdateEmailSettings writes every field of rec except ID, UserID and
+// CreatedAt. The settings are found by rec.UserID, or by rec.ID when
+// rec.UserID is empty.
+func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, rec *store.EmailSettings) error {
+	if !access.Valid() {
+		return store.ErrNotFound
+	}
+	rec.LastErrorAt = truncMS(rec.LastErrorAt)
+	now := s.nowUTC()
+	where, args := accessFilter(access)
+	key, keyValue := "user_id = ?", rec.UserID
+	if rec.UserID == "" {
+		key, keyValue = "id = ?", rec.ID
+	}
+
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var created int64
+		err := tx.QueryRowContext(ctx, `UPDATE email_settings SET email_address = ?,
+			notify_workflow_completion = ?, notify_command_execution = ?, notify_system_alerts = ?,
+			notify_project_updates = ?, last_error = ?, last_error_at = ?, updated_at = ?
+			WHERE `+key+` AND `+where+` RETURNING id, user_id, created_at`,
+			append([]any{rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
+				boolInt(rec.NotifyCommandExecution), boolInt(rec.NotifySystemAlerts),
+				boolInt(rec.NotifyProjectUpdates), rec.LastError, ms(rec.LastErrorAt), ms(now),
+				keyValue}, args...)...).Scan(&rec.ID, &rec.UserID, &created)
+		if err != nil {
+			return err
+		}
+		rec.CreatedAt, rec.UpdatedAt = fromMS(created), now
+
+		return nil
+	})
+
+	return wrapf(err, "update email settings of user %q", rec.UserID)
+}
+
+// ListEmailSettings returns email settings newest first; it ignores
+// ActiveOnly.
+func (s *Store) ListEmailSettings(ctx context.Context, p store.ListParams) ([]*store.EmailSettings, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !p.Access.Valid() {
+		return []*store.EmailSettings{}, nil
+	}
+	where, args := listFilter(p.Access, p.UserID)
+	limit, largs := limitClause(p.Limit, p.Offset)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE `+where+
+		` ORDER BY id DESC`+limit, append(args, largs...)...)
+	if err != nil {
+		return nil, wrapf(err, "list email settings")
+	}
+	defer rows.Close()
+	out := []*store.EmailSettings{}
+	for rows.Next() {
+		rec, err := scanEmail(rows)
+		if err != nil {
+			return nil, wrapf(err, "list email settings")
+		}
+		out = append(out, rec)
+	}
+
+	return out, wrapf(rows.Err(), "list email settings")
+}

@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Store is a store.Store kept in one SQLite file. It is safe for concurrent
+// use, and several Stores (in one or several processes) may share a file.
+type Store struct {
+	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	reader *sql.DB
+	keys   *store.Keyring
+	now    func() time.Time
+	log    *slog.Logger
+	path   string
+	closed atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating the file when it does not
+// exist, and applies the schema migrations it lacks. It fails when
+// opts.Keys is nil and when the file was written by a newer schema.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := opts.applyDefaults(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: open: empty path: %w", store.ErrInvalid)
+	}
+	s := &Store{keys: opts.Keys, now: opts.Now, log: opts.Logger, path: path}
+
+	var err error
+	s.writer, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, wrapDriver(err))
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+
+	if err := s.migrate(ctx); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
+
+	s.reader, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, false))
+	if err != nil {
+		_ = s.writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, wrapDriver(err))
+	}
+	s.reader.SetMaxOpenConns(opts.MaxReadConns)
+	s.reader.SetMaxIdleConns(opts.MaxReadConns)
+
+	return s, nil
+}
+
+// dsn returns the modernc.org/sqlite data source name for path. Every
+// connection of the pool runs the pragmas when it opens. Writer connections
+// begin their transactions with BEGIN IMMEDIATE, so they take the write lock
+// before their first read; reader connections are query-only.
+func dsn(path string, busy time.Duration, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	u := url.URL{Scheme: "file", Opaque: path, RawQuery: q.Encode()}
+
+	return u.String()
+}
+
+// Close closes both connection pools. It is safe to call twice; every
+// method fails with store.ErrClosed afterwards.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	rerr := s.reader.Close()
+	werr := s.writer.Close()
+	if werr != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, wrapDriver(werr))
+	}
+	if rerr != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, wrapDriver(rerr))
+	}
+
+	return nil
+}
+
+// check returns store.ErrClosed after Close.
+func (s *Store) check() error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+
+	return nil
+}
+
+// nowMS returns the current time truncated to the millisecond, as stored.
+func (s *Store) nowUTC() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
+}
+
+// write runs fn in one writer transaction and commits it.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapDriver(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapDriver(err)
+	}
+
+	return nil
+}
