@@ -1,0 +1,93 @@
+package email
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// ErrInvalidMessage is wrapped by the [Error] Send returns for a message it
+// cannot send as given: no recipient, an invalid recipient address or an
+// empty body. Such errors are permanent.
+var ErrInvalidMessage = errors.New("invalid message")
+
+// Message is one email to send. Build one with a [Composer] or fill it in
+// directly.
+type Message struct {
+	// To lists the recipients' addresses. Each is a bare address or
+	// "Name <address>"; at least one is required.
+	To []string
+
+	// Subject is the subject line. CR, LF and other control characters are
+	// replaced by spaces before sending, so it cannot add a header.
+	Subject string
+
+	// Text is the plain-text body. Required.
+	Text string
+
+	// HTML is an optional HTML alternative to Text.
+	HTML string
+}
+
+// cleanHeaderValue replaces CR, LF and other control characters by spaces
+// and trims the result, so a user value cannot end a header line.
+func cleanHeaderValue(s string) string {
+	cleaned := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+
+	return strings.TrimSpace(cleaned)
+}
+
+// parseRecipient parses one recipient; a display name is kept, cleaned of
+// control characters.
+func parseRecipient(value string) (*mail.Address, error) {
+	if strings.ContainsAny(value, "\r\n") {
+		return nil, fmt.Errorf("%w: recipient %q contains CR or LF", ErrInvalidMessage, value)
+	}
+	addr, err := mail.ParseAddress(value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: recipient %q is not a valid address: %v", ErrInvalidMessage, value, err)
+	}
+	addr.Name = cleanHeaderValue(addr.Name)
+
+	return addr, nil
+}
+
+// buildMsg turns m into a go-mail message from the configured sender.
+func (s *Sender) buildMsg(m Message) (*gomail.Msg, error) {
+	if len(m.To) == 0 {
+		return nil, fmt.Errorf("%w: no recipient: set Message.To", ErrInvalidMessage)
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		return nil, fmt.Errorf("%w: empty body: set Message.Text", ErrInvalidMessage)
+	}
+
+	to := make([]*mail.Address, 0, len(m.To))
+	for _, value := range m.To {
+		addr, err := parseRecipient(value)
+		if err != nil {
+			return nil, err
+		}
+		to = append(to, addr)
+	}
+
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(&mail.Address{Name: s.cfg.FromName, Address: s.cfg.From})
+	msg.ToMailAddress(to...)
+	msg.Subject(cleanHeaderValue(m.Subject))
+	msg.SetDate()
+	msg.SetMessageID()
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+
+	return msg, nil
+}
