@@ -1,0 +1,222 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+func claimTests() []conformanceTest {
+	return []conformanceTest{
+		{"Claim/DueOldestFirst", testClaimDueOldestFirst},
+		{"Claim/LeaseHidesAndExpires", testClaimLease},
+		{"Claim/WebhookLeaseFollowsTimeout", testClaimWebhookLease},
+		{"Claim/MaxPerTargetAndExclude", testClaimCaps},
+		{"Claim/SkipsFinal", testClaimSkipsFinal},
+		{"Claim/InvalidLimit", testClaimInvalidLimit},
+		{"Claim/Release", testClaimRelease},
+		{"Claim/ConcurrentClaimersNeverShare", testClaimConcurrent},
+	}
+}
+
+func testClaimDueOldestFirst(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	later := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime().Add(2*time.Minute))
+	early := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	middle := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime().Add(time.Minute))
+	future := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime().Add(time.Hour))
+	Enqueue(t, s, later, early, middle, future)
+
+	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: BaseTime().Add(2 * time.Minute), Limit: 10, Lease: time.Minute})
+	require.NoError(t, err)
+	// Contract: due means NextAttemptAt at or before Now (the boundary is
+	// due), and claims come oldest NextAttemptAt first.
+	require.Equal(t, []string{early.ID, middle.ID, later.ID}, deliveryIDs(got))
+	for _, d := range got {
+		// Contract: a claim leaves status and attempt count alone and
+		// returns the new lease.
+		require.Equal(t, store.StatusPending, d.Status)
+		require.Zero(t, d.AttemptCount)
+		require.Equal(t, e.ID, d.TargetID)
+		require.Equal(t, d.Payload, early.Payload, "claimed deliveries carry their payload")
+	}
+	stored := getDelivery(t, s, early.ID)
+	require.Equal(t, store.StatusPending, stored.Status, "status after a claim")
+	require.False(t, stored.LeaseUntil.IsZero(), "stored lease after a claim")
+
+	require.Equal(t, []string{future.ID}, claim(t, s, BaseTime().Add(time.Hour), 10), "the future delivery once due")
+
+	// Limit caps one call.
+	more := Enqueue(t, s,
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+	)
+	require.Equal(t, more[:2], claim(t, s, BaseTime(), 2), "limit 2, ties broken by id")
+	require.Equal(t, more[2:], claim(t, s, BaseTime(), 2), "the rest")
+}
+
+func testClaimLease(t *testing.T, s store.Store) {
+	slack := createSlack(t, s, "alice", "alerts")
+	d := NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime())
+	Enqueue(t, s, d)
+
+	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
+		Now: BaseTime(), Limit: 10, Lease: 5 * time.Minute, LeaseMargin: time.Hour,
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{d.ID}, deliveryIDs(got))
+	// Contract: a non-webhook delivery is leased for Lease, and LeaseMargin
+	// does not apply.
+	require.True(t, got[0].LeaseUntil.Equal(BaseTime().Add(5*time.Minute)), "LeaseUntil %s", got[0].LeaseUntil)
+
+	require.Empty(t, claim(t, s, BaseTime(), 10), "claimed again at once")
+	require.Empty(t, claim(t, s, BaseTime().Add(5*time.Minute-time.Second), 10), "claimed again before the lease ends")
+	// Contract: a lease that ends exactly at Now is over.
+	require.Equal(t, []string{d.ID}, claim(t, s, BaseTime().Add(5*time.Minute), 10), "an expired lease is claimable again")
+	require.Empty(t, claim(t, s, BaseTime().Add(5*time.Minute+time.Second), 10), "the new lease hides it")
+}
+
+func testClaimWebhookLease(t *testing.T, s store.Store) {
+	e := store.NewWebhookEndpoint("alice")
+	e.Name, e.URL, e.TimeoutSeconds = "slow", "https://hooks.example.test/slow", 90
+	require.NoError(t, s.CreateWebhookEndpoint(t.Context(), e))
+	d := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	Enqueue(t, s, d)
+
+	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
+		Now: BaseTime(), Limit: 1, Lease: time.Minute, LeaseMargin: 15 * time.Second,
+	})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	want := BaseTime().Add(90*time.Second + 15*time.Second)
+	require.True(t, got[0].LeaseUntil.Equal(want), "LeaseUntil %s, want endpoint timeout + margin %s", got[0].LeaseUntil, want)
+	require.Empty(t, claim(t, s, BaseTime().Add(2*time.Minute), 10), "claimable after Lease but before timeout + margin")
+	require.Equal(t, []string{d.ID}, claim(t, s, want, 10), "claimable at timeout + margin")
+}
+
+func testClaimCaps(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := CreateWebhookEndpoint(t, s, "alice", "a")
+	b := CreateWebhookEndpoint(t, s, "alice", "b")
+	c := CreateWebhookEndpoint(t, s, "bob", "c")
+	var ds []*store.Delivery
+	for _, target := range []*store.WebhookEndpoint{a, a, a, b, b, c} {
+		ds = append(ds, NewDelivery(store.ChannelWebhook, target.ID, target.UserID, BaseTime()))
+	}
+	ids := Enqueue(t, s, ds...)
+
+	got, err := s.ClaimDeliveries(ctx, store.ClaimParams{Now: BaseTime(), Limit: 10, MaxPerTarget: 1, Lease: time.Minute})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{ids[0], ids[3], ids[5]}, deliveryIDs(got), "one per target, oldest of each")
+
+	got, err = s.ClaimDeliveries(ctx, store.ClaimParams{
+		Now: BaseTime(), Limit: 10, MaxPerTarget: 2, ExcludeTargets: []string{b.ID}, Lease: time.Minute,
+	})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{ids[1], ids[2]}, deliveryIDs(got), "b excluded, c has nothing left")
+
+	require.Equal(t, []string{ids[4]}, claim(t, s, BaseTime(), 10), "the rest of b")
+}
+
+func testClaimSkipsFinal(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	ids := Enqueue(t, s,
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+	)
+	_, err := s.RecordAttempts(t.Context(), store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
+		{Attempt: successAttempt(ids[0], BaseTime()), Status: store.StatusSuccess},
+		{Attempt: failedAttempt(ids[1], BaseTime()), Status: store.StatusFailed},
+		{Attempt: failedAttempt(ids[2], BaseTime()), Status: store.StatusRetrying, NextAttemptAt: BaseTime().Add(time.Minute)},
+	}})
+	require.NoError(t, err)
+
+	require.Empty(t, claim(t, s, BaseTime(), 10), "the retrying delivery is not due yet")
+	require.Equal(t, []string{ids[2]}, claim(t, s, BaseTime().Add(24*time.Hour), 10), "final deliveries are never claimed")
+}
+
+func testClaimInvalidLimit(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	Enqueue(t, s, NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()))
+	// Contract: a Limit of zero or less is ErrInvalid, not "no limit".
+	_, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: BaseTime(), Limit: 0, Lease: time.Minute})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.Len(t, claim(t, s, BaseTime(), 1), 1, "the failed claim leased nothing")
+}
+
+func testClaimRelease(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	ids := Enqueue(t, s,
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+	)
+	require.Equal(t, ids, claim(t, s, BaseTime(), 10))
+
+	// Contract: unknown ids are ignored.
+	require.NoError(t, s.ReleaseDeliveries(t.Context(), []string{ids[1], store.NewID()}))
+	got := getDelivery(t, s, ids[1])
+	require.True(t, got.LeaseUntil.IsZero(), "LeaseUntil after release: %s", got.LeaseUntil)
+	require.Equal(t, store.StatusPending, got.Status)
+	require.Zero(t, got.AttemptCount, "a release is not an attempt")
+	require.Equal(t, []string{ids[1]}, claim(t, s, BaseTime(), 10), "a released delivery is claimable at once")
+	require.NoError(t, s.ReleaseDeliveries(t.Context(), nil), "release of nothing")
+}
+
+// testClaimConcurrent runs two claimers against one store over many rounds
+// and checks that no delivery is handed to both.
+func testClaimConcurrent(t *testing.T, s store.Store) {
+	const (
+		targets = 4
+		perEach = 50
+		rounds  = 30
+	)
+	var all []*store.Delivery
+	for i := range targets {
+		e := CreateWebhookEndpoint(t, s, "alice", fmt.Sprintf("hook-%d", i))
+		for range perEach {
+			all = append(all, NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()))
+		}
+	}
+	Enqueue(t, s, all...)
+
+	type claimed struct {
+		worker int
+		ids    []string
+		err    error
+	}
+	results := make(chan claimed, 2*rounds)
+	var wg sync.WaitGroup
+	for worker := range 2 {
+		wg.Go(func() {
+			for round := range rounds {
+				got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
+					Now: BaseTime().Add(time.Duration(round) * time.Second), Limit: 5, Lease: time.Hour,
+				})
+				results <- claimed{worker: worker, ids: deliveryIDs(got), err: err}
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+
+	owner := map[string]int{}
+	for r := range results {
+		require.NoError(t, r.err, "claim by worker %d", r.worker)
+		for _, id := range r.ids {
+			prev, seen := owner[id]
+			require.False(t, seen, "delivery %s claimed by worker %d and again by worker %d", id, prev, r.worker)
+			owner[id] = r.worker
+		}
+	}
+	require.Len(t, owner, len(all), "every delivery claimed exactly once in 60 claims of 5")
+}

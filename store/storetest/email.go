@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+func emailTests() []conformanceTest {
+	return []conformanceTest{
+		{"Email/CreateDefaults", testEmailCreateDefaults},
+		{"Email/OnePerUser", testEmailOnePerUser},
+		{"Email/UpdateKeepsOwnership", testEmailUpdate},
+		{"Email/Ownership", testEmailOwnership},
+		{"Email/ListIgnoresActiveOnly", testEmailList},
+	}
+}
+
+func testEmailCreateDefaults(t *testing.T, s store.Store) {
+	rec := store.NewEmailSettings("alice", "alice@example.test")
+	require.NoError(t, s.CreateEmailSettings(t.Context(), rec))
+
+	requireUUIDv7(t, rec.ID)
+	requireStoreTime(t, rec.CreatedAt, "CreatedAt")
+	require.True(t, rec.UpdatedAt.Equal(rec.CreatedAt), "UpdatedAt equals CreatedAt on create")
+	require.True(t, rec.NotifyWorkflowCompletion)
+	require.False(t, rec.NotifyCommandExecution)
+	require.True(t, rec.NotifySystemAlerts)
+	require.False(t, rec.NotifyProjectUpdates)
+
+	// Contract: GetEmailSettings looks the settings up by the owner's user
+	// id, not by record id.
+	got, err := s.GetEmailSettings(t.Context(), store.AsUser("alice"), "alice")
+	require.NoError(t, err)
+	require.Equal(t, rec, got)
+
+	_, err = s.GetEmailSettings(t.Context(), store.AsUser("carol"), "carol")
+	require.ErrorIs(t, err, store.ErrNotFound, "user without settings")
+
+	require.ErrorIs(t, s.CreateEmailSettings(t.Context(), store.NewEmailSettings("", "x@example.test")), store.ErrInvalid)
+}
+
+func testEmailOnePerUser(t *testing.T, s store.Store) {
+	createEmail(t, s, "alice")
+	second := store.NewEmailSettings("alice", "other@example.test")
+	require.ErrorIs(t, s.CreateEmailSettings(t.Context(), second), store.ErrConflict)
+
+	got, err := s.GetEmailSettings(t.Context(), store.AsUser("alice"), "alice")
+	require.NoError(t, err)
+	require.Equal(t, "alice@example.test", got.EmailAddress, "the conflicting create must not write")
+
+	createEmail(t, s, "bob")
+}
+
+func testEmailUpdate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	rec := createEmail(t, s, "alice")
+	created := *rec
+
+	rec.EmailAddress = "new@example.test"
+	rec.NotifyProjectUpdates = true
+	rec.NotifySystemAlerts = false
+	rec.LastError = "550 mailbox unavailable"
+	rec.LastErrorAt = BaseTime()
+	rec.UserID = "mallory"
+	rec.CreatedAt = BaseTime()
+	require.NoError(t, s.UpdateEmailSettings(ctx, store.AsUser("alice"), rec))
+
+	got, err := s.GetEmailSettings(ctx, store.AsUser("alice"), "alice")
+	require.NoError(t, err)
+	require.Equal(t, created.ID, got.ID)
+	require.Equal(t, "alice", got.UserID)
+	require.True(t, got.CreatedAt.Equal(created.CreatedAt), "CreatedAt changed")
+	require.Equal(t, "new@example.test", got.EmailAddress)
+	require.True(t, got.NotifyProjectUpdates)
+	require.False(t, got.NotifySystemAlerts)
+	require.Equal(t, "550 mailbox unavailable", got.LastError)
+	require.True(t, got.LastErrorAt.Equal(BaseTime()))
+
+	_, err = s.GetEmailSettings(ctx, store.AsUser("mallory"), "mallory")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func testEmailOwnership(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice := createEmail(t, s, "alice")
+	createEmail(t, s, "bob")
+
+	for name, a := range map[string]store.Access{"bob": store.AsUser("bob"), "zero": {}} {
+		_, err := s.GetEmailSettings(ctx, a, "alice")
+		require.ErrorIs(t, err, store.ErrNotFound, "get as %s", name)
+		changed := *alice
+		changed.EmailAddress = "stolen@example.test"
+		require.ErrorIs(t, s.UpdateEmailSettings(ctx, a, &changed), store.ErrNotFound, "update as %s", name)
+		list, err := s.ListEmailSettings(ctx, store.ListParams{Access: a, UserID: "alice"})
+		require.NoError(t, err)
+		for _, rec := range list {
+			require.NotEqual(t, "alice", rec.UserID, "list as %s", name)
+		}
+	}
+
+	got, err := s.GetEmailSettings(ctx, store.AsAdmin(), "alice")
+	require.NoError(t, err, "admin get")
+	require.Equal(t, "alice@example.test", got.EmailAddress, "another user's update was written")
+
+	got.EmailAddress = "admin-set@example.test"
+	require.NoError(t, s.UpdateEmailSettings(ctx, store.AsAdmin(), got), "admin update")
+	got, err = s.GetEmailSettings(ctx, store.AsUser("alice"), "alice")
+	require.NoError(t, err)
+	require.Equal(t, "admin-set@example.test", got.EmailAddress)
+}
+
+func testEmailList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice := createEmail(t, s, "alice")
+	bob := createEmail(t, s, "bob")
+	carol := createEmail(t, s, "carol")
+
+	list, err := s.ListEmailSettings(ctx, store.ListParams{Access: store.AsAdmin(), ActiveOnly: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{carol.ID, bob.ID, alice.ID}, emailIDs(list), "admin list, newest first")
+
+	list, err = s.ListEmailSettings(ctx, store.ListParams{Access: store.AsAdmin(), Limit: 1, Offset: 1})
+	require.NoError(t, err)
+	require.Equal(t, []string{bob.ID}, emailIDs(list), "admin page")
+
+	list, err = s.ListEmailSettings(ctx, store.ListParams{Access: store.AsAdmin(), UserID: "alice"})
+	require.NoError(t, err)
+	require.Equal(t, []string{alice.ID}, emailIDs(list), "admin list filtered to alice")
+
+	list, err = s.ListEmailSettings(ctx, store.ListParams{Access: store.AsUser("bob")})
+	require.NoError(t, err)
+	require.Equal(t, []string{bob.ID}, emailIDs(list), "bob's list")
+}
+
+func emailIDs(recs []*store.EmailSettings) []string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+
+	return ids
+}
