@@ -22,9 +22,9 @@ type configKind struct {
 	// back with access a.
 	update func(ctx context.Context, s store.Store, a store.Access, id, name string) error
 	// readName reads the field that update changes.
-	readName  func(ctx context.Context, s store.Store, id string) (string, error)
-	delete func(ctx context.Context, s store.Store, a store.Access, id string) error
-	list   func(ctx context.Context, s store.Store, p store.ListParams) ([]string, error)
+	readName func(ctx context.Context, s store.Store, id string) (string, error)
+	delete   func(ctx context.Context, s store.Store, a store.Access, id string) error
+	list     func(ctx context.Context, s store.Store, p store.ListParams) ([]string, error)
 	// channel is the delivery channel of the record's deliveries.
 	channel store.Channel
 }
