@@ -3,9 +3,12 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/hishamos/integrations-external/internal/fakeslack"
 	"github.com/hishamos/integrations-external/slack"
@@ -278,5 +281,66 @@ func TestPostEmptyChannelRejected(t *testing.T) {
 	}
 	if n := b.srv.Calls("chat.postMessage"); n != 0 {
 		t.Errorf("got %d calls, want 0", n)
+	}
+}
+
+// TestPostInvalidBlocksFromSlack sends a section with more fields than
+// Slack allows, so the fake answers invalid_blocks with its "errors" list.
+func TestPostInvalidBlocksFromSlack(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	fields := make([]*slackapi.TextBlockObject, 11)
+	for i := range fields {
+		fields[i] = slackapi.NewTextBlockObject(slackapi.MarkdownType, "f", false, false)
+	}
+	msg := slack.Message{
+		Text:   "fields",
+		Blocks: []slackapi.Block{slackapi.NewSectionBlock(nil, fields, nil)},
+	}
+
+	_, err := b.client.Post(context.Background(), testChannel, msg)
+	serr := asSlackError(t, err)
+	if serr.Code != "invalid_blocks" || serr.Retryable {
+		t.Errorf("got code %q retryable %v, want invalid_blocks, permanent", serr.Code, serr.Retryable)
+	}
+	if n := len(b.srv.Messages(testChannel)); n != 0 {
+		t.Errorf("got %d recorded messages, want 0", n)
+	}
+}
+
+func TestClientStringHidesToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+
+	for _, s := range []string{fmt.Sprint(b.client), fmt.Sprintf("%#v", b.client), fmt.Sprintf("%+v", b.client)} {
+		if strings.Contains(s, testToken) {
+			t.Errorf("%q contains the token", s)
+		}
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		token string
+		opt   slack.Option
+	}{
+		{"empty token", "", nil},
+		{"relative URL", testToken, slack.WithAPIURL("/api/")},
+		{"ftp URL", testToken, slack.WithAPIURL("ftp://example.com/api/")},
+		{"URL with query", testToken, slack.WithAPIURL("https://example.com/api/?x=1")},
+		{"zero timeout", testToken, slack.WithTimeout(0)},
+		{"negative max Retry-After", testToken, slack.WithMaxRetryAfter(-time.Second)},
+		{"nil HTTP client", testToken, slack.WithHTTPClient(nil)},
+	}
+	for _, tt := range tests {
+		var opts []slack.Option
+		if tt.opt != nil {
+			opts = append(opts, tt.opt)
+		}
+		if _, err := slack.New(tt.token, opts...); err == nil {
+			t.Errorf("%s: got nil error, want one", tt.name)
+		}
 	}
 }
