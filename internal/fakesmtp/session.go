@@ -20,6 +20,14 @@ type session struct {
 
 var _ smtp.AuthSession = (*session)(nil)
 
+// errAuthRequired is the RFC 4954 reply to MAIL before AUTH. go-smtp's own
+// ErrAuthRequired uses 502 instead.
+var errAuthRequired = &smtp.SMTPError{
+	Code:         530,
+	EnhancedCode: smtp.EnhancedCode{5, 7, 0},
+	Message:      "Authentication required",
+}
+
 func (s *session) AuthMechanisms() []string {
 	if s.server.opts.Auth == nil {
 		return nil
@@ -48,7 +56,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.server.opts.Auth != nil && s.authUser == "" {
-		return smtp.ErrAuthRequired
+		return errAuthRequired
 	}
 	if err := s.server.takeReply(StageMail); err != nil {
 		return err
