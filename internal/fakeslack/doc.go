@@ -4,7 +4,8 @@
 // /api/chat.postMessage, with form-encoded or JSON bodies and the token in
 // an "Authorization: Bearer" header or a "token" parameter. It answers
 // HTTP 200 with {"ok":true,...} or {"ok":false,"error":"<code>"}, shaped
-// like the Slack answers stored under testdata/.
+// like the Slack answers stored under testdata/ (taken from the examples
+// in Slack's method documentation; a test checks the shapes match).
 //
 // # Use
 //
@@ -26,11 +27,21 @@
 // more than 50, or hold a section text over 3,000 or a field over 2,000
 // characters (invalid_blocks). Lengths are counted in UTF-16 code units.
 //
+// # Recording and waiting
+//
+// Every accepted chat.postMessage is kept as a [PostedMessage] (channel,
+// text, blocks JSON, parameters without the token). [Server.Messages]
+// returns them; [Server.WaitForMessages] and [Server.WaitForCalls] block
+// until enough have arrived, so tests never sleep. [Server.Calls] counts
+// requests per method, failed ones included.
+//
 // # Failures on demand
 //
 // [Server.FailNext] makes the next calls of a method answer with a given
-// HTTP status (429 with or without Retry-After, 500), a Slack error code,
-// or stall until the client gives up or the server closes.
+// HTTP status (429 with or without Retry-After, 500), a Slack error code
+// as an ok:false answer, or a stall: the request is held until the client
+// gives up or the server closes, and then the connection is dropped.
+// [Server.RemoveToken] makes a token answer invalid_auth.
 //
 // The server is safe for concurrent use.
 package fakeslack

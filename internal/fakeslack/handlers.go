@@ -69,7 +69,9 @@ func (s *Server) handle(name string, m method) http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) {
 	if f.Stall {
 		s.stall(r.Context())
-		return
+		// Drop the connection without an answer; net/http treats this
+		// panic value as a request to abort the response quietly.
+		panic(http.ErrAbortHandler)
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)

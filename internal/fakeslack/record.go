@@ -47,8 +47,7 @@ func (s *Server) record(channel, text string, blocks json.RawMessage, params map
 		Params:    p,
 	}
 	s.messages = append(s.messages, msg)
-	close(s.posted)
-	s.posted = make(chan struct{})
+	s.signalLocked()
 
 	return msg
 }
@@ -83,14 +82,14 @@ func (s *Server) WaitForMessages(ctx context.Context, channel string, n int) ([]
 	for {
 		s.mu.Lock()
 		msgs := s.messagesLocked(channel)
-		posted := s.posted
+		changed := s.changed
 		s.mu.Unlock()
 		if len(msgs) >= n {
 			return msgs, nil
 		}
 
 		select {
-		case <-posted:
+		case <-changed:
 		case <-ctx.Done():
 			return msgs, fmt.Errorf("fakeslack: waiting for %d messages in %q, got %d: %w", n, channel, len(msgs), ctx.Err())
 		}

@@ -2,6 +2,7 @@ package fakeslack
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ type Server struct {
 	failures map[string][]Failure // method -> queued failures
 	calls    map[string]int
 	messages []PostedMessage
-	posted   chan struct{} // closed and replaced after each recorded message
+	changed  chan struct{} // closed and replaced after each call and message
 	seq      int
 }
 
@@ -79,7 +80,7 @@ func Start() (*Server, error) {
 		channels: map[string]Channel{},
 		failures: map[string][]Failure{},
 		calls:    map[string]int{},
-		posted:   make(chan struct{}),
+		changed:  make(chan struct{}),
 	}
 	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: s.routes()}}
 	s.srv.Start()
@@ -156,6 +157,32 @@ func (s *Server) Calls(method string) int {
 	return s.calls[method]
 }
 
+// WaitForCalls blocks until method was called at least n times, failed
+// calls included, for example to know that a stalled request has arrived.
+// It returns ctx's error when ctx ends first.
+func (s *Server) WaitForCalls(ctx context.Context, method string, n int) error {
+	for {
+		s.mu.Lock()
+		calls, changed := s.calls[method], s.changed
+		s.mu.Unlock()
+		if calls >= n {
+			return nil
+		}
+
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("fakeslack: waiting for %d %s calls, got %d: %w", n, method, calls, ctx.Err())
+		}
+	}
+}
+
+// signalLocked wakes every waiter. The caller holds s.mu.
+func (s *Server) signalLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
 // scopes returns the token's scopes and whether the token is known.
 func (s *Server) scopes(token string) ([]string, bool) {
 	s.mu.Lock()
@@ -178,6 +205,7 @@ func (s *Server) begin(method string) (Failure, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[method]++
+	s.signalLocked()
 	queue := s.failures[method]
 	if len(queue) == 0 {
 		return Failure{}, false
