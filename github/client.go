@@ -45,7 +45,9 @@ func New(token string, opts ...Option) (*Client, error) {
 		}
 	}
 
-	attempt := &http.Client{Transport: cfg.transport, Timeout: cfg.timeout}
+	attempt := &http.Client{
+		Transport: timeoutTransport{base: cfg.transport, timeout: cfg.timeout},
+	}
 	retry := newRetryClient(cfg, attempt)
 	c := &Client{
 		api:    newAPIClient(retry.StandardClient(), token, cfg),
@@ -77,7 +79,7 @@ func newAPIClient(hc *http.Client, token string, cfg settings) *gh.Client {
 func (c *Client) user(ctx context.Context) (*gh.User, error) {
 	u, _, err := c.api.Users.Get(ctx, "")
 	if err != nil {
-		return nil, c.errs.mapError("get user", err)
+		return nil, c.errs.mapError(ctx, "get user", err)
 	}
 	c.mu.Lock()
 	c.login = u.GetLogin()

@@ -58,9 +58,9 @@ type errorMapper struct {
 	timeout       time.Duration
 }
 
-// mapError converts err from a go-github call into an *Error. It returns nil
-// for a nil err.
-func (m errorMapper) mapError(op string, err error) error {
+// mapError converts err from a go-github call made with ctx into an *Error.
+// It returns nil for a nil err.
+func (m errorMapper) mapError(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -78,7 +78,7 @@ func (m errorMapper) mapError(op string, err error) error {
 	case errors.As(err, &respErr):
 		return m.statusError(op, respErr)
 	default:
-		return m.transportError(op, err)
+		return m.transportError(ctx, op, err)
 	}
 }
 
@@ -166,15 +166,18 @@ func validationReason(err *gh.ErrorResponse) string {
 	return err.Message + ": " + strings.Join(parts, "; ")
 }
 
-func (m errorMapper) transportError(op string, err error) *Error {
+// transportError describes a failure without a response. The caller's ctx
+// tells its deadline apart from the per-attempt timeout of the HTTP client,
+// which also wraps context.DeadlineExceeded.
+func (m errorMapper) transportError(ctx context.Context, op string, err error) *Error {
 	cause := stripURL(err)
 	out := &Error{Op: op, Retryable: true, Err: cause}
 
 	var netErr net.Error
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(ctx.Err(), context.Canceled):
 		out.reason = "request canceled"
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		out.Timeout = true
 		out.reason = "request timed out (context deadline exceeded)"
 	case errors.As(err, &netErr) && netErr.Timeout():

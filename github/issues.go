@@ -113,7 +113,7 @@ func (c *Client) postIssue(ctx context.Context, owner, repo string, req IssueReq
 
 	created, _, err := c.single.Issues.Create(ctx, owner, repo, in)
 	if err != nil {
-		return nil, c.errs.mapError("create issue", err)
+		return nil, c.errs.mapError(ctx, "create issue", err)
 	}
 
 	return toIssue(created, false), nil
@@ -152,7 +152,7 @@ func (c *Client) findIssue(ctx context.Context, owner, repo, key string) (*Issue
 	for range dedupeScanPages {
 		page, resp, err := c.api.Issues.ListByRepo(ctx, owner, repo, opts)
 		if err != nil {
-			return nil, c.errs.mapError("list issues", err)
+			return nil, c.errs.mapError(ctx, "list issues", err)
 		}
 		for _, is := range page {
 			if !is.IsPullRequest() && strings.Contains(is.GetBody(), marker) {

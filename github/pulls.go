@@ -54,7 +54,7 @@ func (c *Client) SyncPullRequests(ctx context.Context, owner, repo string) ([]Pu
 		seenPages[opts.Page] = true
 		page, resp, err := c.api.PullRequests.List(ctx, owner, repo, opts)
 		if err != nil {
-			return nil, c.errs.mapError("list pull requests", err)
+			return nil, c.errs.mapError(ctx, "list pull requests", err)
 		}
 		for _, pr := range page {
 			if !seenNumbers[pr.GetNumber()] {

@@ -34,7 +34,7 @@ func (c *Client) Verify(ctx context.Context, owner, repo string) (*Verification,
 
 	r, _, err := c.api.Repositories.Get(ctx, owner, repo)
 	if err != nil {
-		return nil, c.errs.mapError("get repository", err)
+		return nil, c.errs.mapError(ctx, "get repository", err)
 	}
 
 	perms := r.GetPermissions()
