@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+)
+
+// errResponded reports that decode already answered the request.
+var errResponded = errors.New("httpapi: response already written")
+
+// bodyFields lists the names a request body may carry: the writable fields
+// of its body struct, and the read-only fields of the record's view, which
+// are accepted and ignored so a client can send back what it read.
+type bodyFields struct {
+	writable map[string]bool
+	readOnly map[string]bool
+}
+
+// fieldsOf builds the field sets from the JSON tags of body and view.
+func fieldsOf(body, view any) bodyFields {
+	f := bodyFields{writable: jsonNames(body), readOnly: jsonNames(view)}
+	for name := range f.writable {
+		delete(f.readOnly, name)
+	}
+
+	return f
+}
+
+func jsonNames(v any) map[string]bool {
+	names := map[string]bool{}
+	if v == nil {
+		return names
+	}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+
+	return names
+}
+
+// decode reads a JSON object from the request into dst, rejecting names
+// that are neither writable nor read-only fields. An empty body is an
+// empty object when optional is true. On failure it answers the request
+// and returns errResponded.
+func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, optional bool) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+		} else {
+			writeError(w, http.StatusBadRequest, "could not read the request body")
+		}
+		return errResponded
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		if optional {
+			return nil
+		}
+		writeFields(w, map[string]string{"body": "must be a JSON object"})
+		return errResponded
+	}
+	if problems := decodeInto(raw, dst, fields); len(problems) > 0 {
+		writeFields(w, problems)
+		return errResponded
+	}
+
+	return nil
+}
+
+// decodeInto checks the names in raw and decodes it into dst. It returns
+// the problems by field name.
+func decodeInto(raw []byte, dst any, fields bodyFields) map[string]string {
+	var names map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &names); err != nil {
+		return map[string]string{"body": "must be a JSON object"}
+	}
+	problems := map[string]string{}
+	for name := range names {
+		if !fields.writable[name] && !fields.readOnly[name] {
+			problems[name] = "unknown field"
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return map[string]string{typeErr.Field: "must be " + jsonKind(typeErr.Type)}
+		}
+		return map[string]string{"body": "must be a JSON object"}
+	}
+
+	return nil
+}
+
+// jsonKind names a Go type the way a JSON client sees it.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	default:
+		return "a different type"
+	}
+}

@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Page sizes of list routes.
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+// page is the window a list request asks for.
+type page struct {
+	limit, offset int
+	userID        string // admin filter; ignored for ordinary users
+}
+
+// parsePage reads limit, offset and user_id. A limit above maxLimit is
+// lowered to it. On invalid values it answers 400 and returns false.
+func parsePage(w http.ResponseWriter, r *http.Request) (page, bool) {
+	q := r.URL.Query()
+	p := page{limit: defaultLimit, userID: q.Get("user_id")}
+	problems := map[string]string{}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		switch {
+		case err != nil || n < 1:
+			problems["limit"] = "must be a whole number from 1 to " + strconv.Itoa(maxLimit)
+		case n > maxLimit:
+			p.limit = maxLimit
+		default:
+			p.limit = n
+		}
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			problems["offset"] = "must be a whole number, 0 or more"
+		} else {
+			p.offset = n
+		}
+	}
+	if len(problems) > 0 {
+		writeFields(w, problems)
+		return page{}, false
+	}
+
+	return p, true
+}
+
+// writeList answers a page of items, newest first. The store was asked for
+// one item more than the page holds; when it returned it, a Link header
+// points at the next page.
+func writeList[T any, V any](w http.ResponseWriter, r *http.Request, p page, items []T, view func(T) V) {
+	if len(items) > p.limit {
+		items = items[:p.limit]
+		q := r.URL.Query()
+		q.Set("limit", strconv.Itoa(p.limit))
+		q.Set("offset", strconv.Itoa(p.offset+p.limit))
+		next := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+		w.Header().Set("Link", "<"+next.String()+`>; rel="next"`)
+	}
+	out := make([]V, 0, len(items))
+	for _, it := range items {
+		out = append(out, view(it))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,89 @@
+package integrations
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// DeliveryFilter selects deliveries. Empty fields do not filter.
+type DeliveryFilter struct {
+	// UserID narrows an administrator's list to one user; ignored for
+	// ordinary callers.
+	UserID string
+	// TargetID is a webhook endpoint or integration id.
+	TargetID  string
+	Channel   store.Channel
+	Status    store.DeliveryStatus
+	EventType string
+	// Limit is the page size; zero or less means no limit.
+	Limit  int
+	Offset int
+}
+
+// ListDeliveries returns the deliveries the caller may see, newest first,
+// each with its attempts. A status other than pending, retrying, success or
+// failed is a *ValidationError.
+func (s *Service) ListDeliveries(ctx context.Context, c Caller, f DeliveryFilter) ([]*store.Delivery, error) {
+	problems := fieldErrors{}
+	switch f.Status {
+	case "", store.StatusPending, store.StatusRetrying, store.StatusSuccess, store.StatusFailed:
+	default:
+		problems.add("status", "must be pending, retrying, success or failed")
+	}
+	switch f.Channel {
+	case "", store.ChannelWebhook, store.ChannelSlack, store.ChannelEmail, store.ChannelGitHub:
+	default:
+		problems.add("channel", "must be webhook, slack, email or github")
+	}
+	if err := problems.err(); err != nil {
+		return nil, err
+	}
+	q := store.DeliveryQuery{
+		Access: c.access(), UserID: f.UserID, TargetID: f.TargetID, Channel: f.Channel,
+		Status: f.Status, EventType: f.EventType, Limit: f.Limit, Offset: f.Offset,
+	}
+	ds, err := s.st.ListDeliveries(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: list deliveries: %w", err)
+	}
+
+	return ds, nil
+}
+
+// ListWebhookDeliveries returns the deliveries of one webhook endpoint the
+// caller may see, newest first. The endpoint's own absence is reported as
+// not found even when the filter matches nothing.
+func (s *Service) ListWebhookDeliveries(ctx context.Context, c Caller, endpointID string, f DeliveryFilter) ([]*store.Delivery, error) {
+	if _, err := s.GetWebhookEndpoint(ctx, c, endpointID); err != nil {
+		return nil, err
+	}
+	f.TargetID = endpointID
+	f.Channel = store.ChannelWebhook
+
+	return s.ListDeliveries(ctx, c, f)
+}
+
+// GetDelivery returns one delivery with its attempts.
+func (s *Service) GetDelivery(ctx context.Context, c Caller, id string) (*store.Delivery, error) {
+	d, err := s.st.GetDelivery(ctx, c.access(), id)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: get delivery %q: %w", id, err)
+	}
+
+	return d, nil
+}
+
+// RetryDelivery puts a final delivery back in the queue with one more
+// attempt and wakes the workers. A delivery that is still pending or
+// retrying is an error wrapping store.ErrConflict.
+func (s *Service) RetryDelivery(ctx context.Context, c Caller, id string) (*store.Delivery, error) {
+	d, err := s.st.RetryDelivery(ctx, store.RetryParams{Access: c.access(), ID: id, Now: s.now()})
+	if err != nil {
+		return nil, fmt.Errorf("integrations: retry delivery %q: %w", id, err)
+	}
+	s.d.wake()
+
+	return d, nil
+}
