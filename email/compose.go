@@ -69,7 +69,7 @@ type ProjectUpdate struct {
 	Message string
 }
 
-// templateData is what every template receives.
+// templateData is the input of every template.
 type templateData struct {
 	Product string
 	Subject string
@@ -144,10 +144,10 @@ func (c Composer) TestEmail() (Message, error) {
 	return render("test", data)
 }
 
-// CommandSummary returns the summary used when a command has none: on
-// success "Command executed successfully", plus " in 2.50s" when the time
-// is non-zero and " (cost: $0.0010)" when the cost is non-zero; on failure
-// "Command execution failed", plus ": <error>" when there is one.
+// CommandSummary returns the summary used when a command has none. On
+// success it is "Command executed successfully", plus " in 2.50s" when the
+// time is non-zero and " (cost: $0.0010)" when the cost is non-zero. On
+// failure it is "Command execution failed", plus ": <error>" when set.
 func CommandSummary(cmd Command) string {
 	if !strings.EqualFold(cmd.Status, "success") {
 		if cmd.Error != "" {

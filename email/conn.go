@@ -20,8 +20,8 @@ type connWatch struct {
 	closed bool
 }
 
-// watchedConn reports deadline errors to its connWatch. It sits beneath
-// any TLS layer, so go-mail still sees a *tls.Conn for implicit TLS.
+// watchedConn reports deadline errors to its connWatch. It is wrapped by
+// any TLS layer, so go-mail still gets a *tls.Conn for implicit TLS.
 type watchedConn struct {
 	net.Conn
 	watch *connWatch
@@ -69,7 +69,7 @@ func (w *connWatch) stop() {
 
 // dialFunc returns the go-mail dial function for one send. go-mail bounds
 // ctx by Config.Timeout, so the TCP connect and an implicit TLS handshake
-// are both covered; after it returns, go-mail sets connection deadlines
+// are both covered. After it returns, go-mail sets connection deadlines
 // for the greeting and every later command.
 func (s *Sender) dialFunc(watch *connWatch) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -16,10 +16,11 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// Error is returned by every Send that fails, whether the SMTP server
-// rejected the message, the connection failed or timed out, or the message
-// was invalid (then Err wraps [ErrInvalidMessage]). It never contains the
-// SMTP password.
+// Error is returned by every Send that fails: the SMTP server rejected the
+// message, the connection failed or timed out, or the message was invalid,
+// in which case Err wraps [ErrInvalidMessage]. go-mail puts no credentials
+// in its errors, and Send also masks the password (when four bytes or
+// longer) in every string of an Error.
 type Error struct {
 	// Op is the operation that failed: "send", or "compose" for an invalid
 	// message.
@@ -97,6 +98,15 @@ func (s *Sender) describe(ctx context.Context, err error, connTimedOut bool) *Er
 		phase = sendErr.Reason.String()
 	}
 
+	// A server reply decides first: it arrived before any deadline.
+	if hasSendErr && sendErr.ErrorCode() != 0 {
+		return describeSendError(sendErr, err)
+	}
+	var reply *textproto.Error
+	if !hasSendErr && errors.As(err, &reply) {
+		return replyError(reply.Code, fmt.Sprintf("%03d %s", reply.Code, cleanHeaderValue(reply.Msg)), err)
+	}
+
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return &Error{Timeout: true, Retryable: true, Err: err,
@@ -108,11 +118,6 @@ func (s *Sender) describe(ctx context.Context, err error, connTimedOut bool) *Er
 			reason: fmt.Sprintf("request timed out after %s while %s", s.cfg.Timeout, phase)}
 	case hasSendErr:
 		return describeSendError(sendErr, err)
-	}
-
-	var reply *textproto.Error
-	if errors.As(err, &reply) {
-		return replyError(reply.Code, fmt.Sprintf("%03d %s", reply.Code, cleanHeaderValue(reply.Msg)), err)
 	}
 
 	return describeConnError(err, s.cfg.Host)
@@ -190,7 +195,7 @@ func describeConnError(err error, host string) *Error {
 			"TLS certificate of %s not trusted: %v; set Config.TLSConfig.RootCAs", host, err)}
 	case errors.As(err, &recordErr):
 		return &Error{Err: err, reason: fmt.Sprintf(
-			"TLS handshake with %s failed: the server did not answer in TLS; check Config.TLSPolicy and Config.Port", host)}
+			"TLS handshake with %s failed: the server did not respond with TLS; check Config.TLSPolicy and Config.Port", host)}
 	case errors.As(err, &opErr):
 		return &Error{Retryable: true, Err: err, reason: "connection failed: " + opErr.Error()}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

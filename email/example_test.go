@@ -45,7 +45,7 @@ func ExampleComposer_Command() {
 }
 
 func ExampleSender_Send() {
-	// A local fake SMTP server stands in for the real one.
+	// A local fake SMTP server replaces the real one.
 	srv, err := fakesmtp.Start(fakesmtp.Options{StartTLS: true})
 	if err != nil {
 		log.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 )
 
-// passwordMask is what a Password prints in place of its value.
+// passwordMask is the text a Password prints in place of its value.
 const passwordMask = "[redacted]"
 
 // Password is an SMTP password. It prints as a mask with fmt (every verb),

@@ -364,3 +364,47 @@ func TestSendDisplayNameWithQuotes(t *testing.T) {
 	assert.Equal(t, `Ops "Night" <Team>`, from[0].Name)
 	assert.Equal(t, testFrom, from[0].Address)
 }
+
+func TestSendStalledDataTimesOut(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, fakesmtp.Options{StallData: true})
+	sender := newSender(t, srv, func(c *email.Config) { c.Timeout = 300 * time.Millisecond })
+	ctx := testContext(t)
+
+	err := sender.Send(ctx, plainMessage("stalled"))
+
+	require.NoError(t, ctx.Err(), "Config.Timeout, not the test's deadline, must end the send")
+	mailErr := requireError(t, err)
+	assert.True(t, mailErr.Timeout)
+	assert.True(t, mailErr.Retryable)
+	assert.Contains(t, mailErr.Error(), "timed out after 300ms while closing SMTP DATA writer")
+}
+
+func TestSendCanceledContext(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, fakesmtp.Options{})
+	sender := newSender(t, srv, nil)
+	ctx, cancel := context.WithCancel(testContext(t))
+	cancel()
+
+	err := sender.Send(ctx, plainMessage("canceled"))
+
+	mailErr := requireError(t, err)
+	assert.False(t, mailErr.Timeout)
+	assert.True(t, mailErr.Retryable)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, srv.Messages())
+}
+
+func TestSendWithoutRequiredAuthIsPermanent(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, fakesmtp.Options{Auth: &fakesmtp.Credentials{Username: testUser, Password: testPassword}})
+	sender := newSender(t, srv, nil)
+
+	err := sender.Send(testContext(t), plainMessage("no login"))
+
+	mailErr := requireError(t, err)
+	assert.Equal(t, 530, mailErr.StatusCode)
+	assert.False(t, mailErr.Retryable)
+	assert.False(t, mailErr.AuthFailed)
+}

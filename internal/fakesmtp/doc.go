@@ -1,6 +1,6 @@
 // Package fakesmtp runs an in-process SMTP server on 127.0.0.1 for tests and
 // examples. It speaks real SMTP (built on github.com/emersion/go-smtp), keeps
-// every message it accepts, and can be told to misbehave.
+// every message it accepts, and can inject failures.
 //
 // # Starting and stopping
 //
@@ -30,6 +30,7 @@
 //     [Server.ClientTLSConfig].
 //   - [Options.Reply] makes the server answer MAIL, RCPT or DATA with a chosen
 //     4xx or 5xx reply; [Server.SetReply] changes it while the server runs.
+//   - [Options.StallData] reads a message after DATA and never replies.
 //   - [Options.NeverGreet] accepts TCP connections and never sends the 220
 //     greeting, for testing client timeouts.
 //

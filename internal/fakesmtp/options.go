@@ -19,7 +19,12 @@ type Options struct {
 	// greeting, until Close. The other options have no effect with it.
 	NeverGreet bool
 
-	// Reply, when set, is answered at its stage instead of accepting.
+	// StallData reads each message after DATA and then sends no reply
+	// until Close, for testing client timeouts mid-transaction. No message
+	// is stored.
+	StallData bool
+
+	// Reply, when set, is sent at its stage in place of acceptance.
 	// Default: nil, accept everything.
 	Reply *Reply
 }
@@ -30,7 +35,7 @@ type Credentials struct {
 	Password string
 }
 
-// Stage is the SMTP command a [Reply] answers.
+// Stage is the SMTP command that receives a [Reply].
 type Stage string
 
 // Stages at which a [Reply] can be injected.

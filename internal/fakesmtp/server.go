@@ -41,6 +41,7 @@ type Server struct {
 	smtp     *smtp.Server // nil in NeverGreet mode
 	pool     *x509.CertPool
 	serveErr chan error
+	closing  chan struct{} // closed by Close to release stalled sessions
 
 	mu       sync.Mutex
 	messages []Message
@@ -68,6 +69,7 @@ func Start(opts Options) (*Server, error) {
 		opts:     opts,
 		listener: newTrackingListener(ln),
 		serveErr: make(chan error, 1),
+		closing:  make(chan struct{}),
 		arrived:  make(chan struct{}),
 		reply:    opts.Reply,
 	}
@@ -228,6 +230,7 @@ func (s *Server) WaitForMessages(ctx context.Context, n int) ([]Message, error) 
 // result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
 		err := s.listener.closeAll()
 		serveErr := <-s.serveErr
 		if s.smtp != nil {

@@ -36,7 +36,7 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// dial opens an SMTP client session and says EHLO.
+// dial opens an SMTP client session and sends EHLO.
 func dial(t *testing.T, srv *fakesmtp.Server) *smtp.Client {
 	t.Helper()
 	client, err := smtp.Dial(srv.Addr())

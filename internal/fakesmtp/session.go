@@ -80,6 +80,10 @@ func (s *session) Data(r io.Reader) error {
 	if _, err := io.Copy(&buf, r); err != nil {
 		return err
 	}
+	if s.server.opts.StallData {
+		<-s.server.closing
+		return errClosing
+	}
 	if err := s.server.takeReply(StageData); err != nil {
 		return err
 	}
@@ -102,6 +106,9 @@ func (s *session) Reset() {
 }
 
 func (s *session) Logout() error { return nil }
+
+// errClosing ends a stalled DATA when the server closes.
+var errClosing = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Server closing"}
 
 // replyError turns a Reply into the error go-smtp writes to the client.
 func replyError(r Reply) error {
