@@ -72,7 +72,7 @@ func statusError(op string, status int) *Error {
 	}
 }
 
-// decodeError reports an answer that was not the JSON Slack sends. A body
+// decodeError reports a response that was not the JSON Slack sends. A body
 // cut short is retryable; malformed JSON is not, because it usually means
 // the API URL points at something other than Slack.
 func decodeError(op string, status int, err error) *Error {

@@ -28,7 +28,7 @@ const (
 )
 
 // maxResponseBytes caps how much of a Slack response is read. Slack's
-// answers to the methods used here are a few kilobytes.
+// responses to the methods used here are a few kilobytes.
 const maxResponseBytes = 1 << 20
 
 // Client calls Slack's Web API with a bot token. It is safe for concurrent
@@ -80,7 +80,7 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each Slack method call, including reading the answer.
+// WithTimeout bounds each Slack method call, including reading the response.
 // Default: [DefaultTimeout]. It must be positive.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) error {
@@ -120,8 +120,8 @@ func WithDefaultRetryAfter(d time.Duration) Option {
 	}
 }
 
-// WithLogger sets the logger for per-call debug records (method, channel
-// id, duration, error code). Default: a logger that discards everything.
+// WithLogger sets the logger for per-call debug records (method, duration,
+// success). Default: a logger that discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Client) error {
 		if l == nil {
@@ -207,16 +207,14 @@ func (c *Client) budget(ctx context.Context) time.Duration {
 	return budget.Round(time.Millisecond)
 }
 
+// logCall records one call at debug level. The error itself is returned
+// to the caller, so only its outcome is logged here.
 func (c *Client) logCall(ctx context.Context, op string, start time.Time, err error) {
-	attrs := []slog.Attr{
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "slack call",
 		slog.String("op", op),
 		slog.Duration("duration", time.Since(start)),
-	}
-	var serr *Error
-	if errors.As(err, &serr) {
-		attrs = append(attrs, slog.String("error", serr.Error()), slog.Bool("retryable", serr.Retryable))
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "slack call", attrs...)
+		slog.Bool("ok", err == nil),
+	)
 }
 
 // recorder is the http client handed to slack-go for one call. It keeps the

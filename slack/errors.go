@@ -6,7 +6,7 @@ import (
 )
 
 // Error is returned by every call that reaches Slack: a rejected request
-// (Slack answers HTTP 200 with "ok": false), an unexpected HTTP status, a
+// (Slack responds with HTTP 200 and "ok": false), an unexpected HTTP status, a
 // rate limit, a timeout or a network failure. Its text never contains the
 // bot token or the API URL path.
 type Error struct {
@@ -91,7 +91,7 @@ var transientCodes = map[string]bool{
 	"request_timeout":     true,
 }
 
-// codeError builds the error for an ok:false answer with the given code.
+// codeError builds the error for an ok:false response with the given code.
 func codeError(op, code string) *Error {
 	return &Error{
 		Op:          op,

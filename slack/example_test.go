@@ -26,7 +26,7 @@ func ExampleCommand_Build() {
 }
 
 func ExampleClient_Post() {
-	// A fake Slack on 127.0.0.1 stands in for https://slack.com/api/.
+	// A fake Slack on 127.0.0.1 replaces https://slack.com/api/.
 	srv, err := fakeslack.Start()
 	if err != nil {
 		fmt.Println(err)

@@ -20,7 +20,8 @@ type PostResult struct {
 // [MaxFallbackText]). Slack rejects a message with HTTP 200 and "ok":
 // false; Post returns that, and every other failure, as an *Error.
 //
-// Post does not retry: a retryable *Error says when to try again.
+// Post does not retry. A retryable *Error carries RetryAfter when Slack
+// asked for a wait.
 func (c *Client) Post(ctx context.Context, channelID string, msg Message) (*PostResult, error) {
 	if err := checkChannelID(channelID); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,7 @@ func TestPostRateLimited(t *testing.T) {
 		{"without Retry-After", "", 20 * time.Second},
 		{"Retry-After over maximum", "3600", 45 * time.Second},
 		{"Retry-After not a number", "soon", 20 * time.Second},
+		{"Retry-After as HTTP date", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), 45 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +287,7 @@ func TestPostEmptyChannelRejected(t *testing.T) {
 }
 
 // TestPostInvalidBlocksFromSlack sends a section with more fields than
-// Slack allows, so the fake answers invalid_blocks with its "errors" list.
+// Slack allows, so the fake responds with invalid_blocks with its "errors" list.
 func TestPostInvalidBlocksFromSlack(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

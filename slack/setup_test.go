@@ -19,7 +19,7 @@ type bundle struct {
 	client *slack.Client
 }
 
-// setup starts a fake Slack that knows testToken and testChannel (the bot
+// setup starts a fake Slack that accepts testToken and testChannel (the bot
 // is a member) and returns a client aimed at it.
 func setup(t *testing.T, opts ...slack.Option) bundle {
 	t.Helper()

@@ -14,8 +14,8 @@ import (
 // joined.
 const ScopeChatWritePublic = "chat:write.public"
 
-// Verification is what [Client.Verify] found out about the token and the
-// channel.
+// Verification is the result of [Client.Verify]: the workspace, the bot
+// and the channel.
 type Verification struct {
 	// TeamID and Team identify the workspace; TeamURL is its address.
 	TeamID  string
@@ -44,11 +44,12 @@ type Verification struct {
 func (v *Verification) HasScope(scope string) bool { return slices.Contains(v.Scopes, scope) }
 
 // Verify checks the token with auth.test and the channel with
-// conversations.info. It returns an *Error when the token is rejected, the
-// channel does not exist or is archived (Code "channel_not_found" or
-// "is_archived"), or the bot cannot post there: it is not a member, and
-// the channel is private or the token lacks chat:write.public (Code
-// "not_in_channel").
+// conversations.info. It returns an *Error when the token is rejected or
+// the channel does not exist (Code "channel_not_found") or is archived
+// ("is_archived"). It also returns one with Code "not_in_channel" when the
+// bot is not a member and cannot post anyway, because the channel is
+// private or the token lacks chat:write.public. Without an X-OAuth-Scopes
+// header on the auth.test response, the scope counts as missing.
 func (c *Client) Verify(ctx context.Context, channelID string) (*Verification, error) {
 	if err := checkChannelID(channelID); err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 const maxRequestBytes = 1 << 20
 
 // method handles one Web API method after the token was accepted. It
-// returns the fields of an ok answer, or the body of an ok:false answer.
+// returns the fields of an ok response, or the body of an ok:false response.
 type method func(params map[string]string, scopes []string) (ok, failed map[string]any)
 
 func (s *Server) routes() http.Handler {
@@ -28,7 +28,7 @@ func (s *Server) routes() http.Handler {
 }
 
 // handle wraps a method with the steps every method shares: queued
-// failures, body parsing, token check and the JSON answer.
+// failures, body parsing, token check and the JSON response.
 func (s *Server) handle(name string, m method) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f, ok := s.begin(name); ok {
@@ -69,7 +69,7 @@ func (s *Server) handle(name string, m method) http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) {
 	if f.Stall {
 		s.stall(r.Context())
-		// Drop the connection without an answer; net/http treats this
+		// Drop the connection without a response. net/http treats this
 		// panic value as a request to abort the response quietly.
 		panic(http.ErrAbortHandler)
 	}
@@ -77,7 +77,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	if f.Status != 0 && f.Status != http.StatusOK {
-		// Slack sends HTML or plain text with non-200 answers.
+		// Slack sends HTML or plain text with non-200 responses.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(f.Status)
 		_, _ = w.Write([]byte(http.StatusText(f.Status)))

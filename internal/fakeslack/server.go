@@ -22,31 +22,32 @@ const (
 	BotName   = "hishamos-bot"
 )
 
-// Channel is a conversation the server knows.
+// Channel is a conversation registered with the server.
 type Channel struct {
 	// ID is the channel id, e.g. "C0123".
 	ID string
 	// Name is the channel name without "#".
 	Name string
-	// Private marks a private channel: the bot sees it only as a member.
+	// Private marks a private channel, which is visible to the bot only
+	// when it is a member.
 	Private bool
-	// Archived marks an archived channel: posting answers is_archived.
+	// Archived marks an archived channel: posting fails with is_archived.
 	Archived bool
 	// Member reports that the bot has joined the channel.
 	Member bool
 }
 
-// Failure is an answer the server gives in place of the normal one.
+// Failure is a response the server sends in place of the normal one.
 type Failure struct {
-	// Status is the HTTP status to answer with, e.g. 429 or 500. 0 means
-	// 200 with Error as an ok:false answer.
+	// Status is the HTTP status to respond with, e.g. 429 or 500. 0 means
+	// 200 with Error as an ok:false response.
 	Status int
 	// RetryAfter is the Retry-After header value; "" sends none.
 	RetryAfter string
-	// Error is the Slack error code of an ok:false answer, used when
+	// Error is the Slack error code of an ok:false response, used when
 	// Status is 0 or 200.
 	Error string
-	// Stall holds the request without answering until the client
+	// Stall holds the request without a response until the client
 	// disconnects or the server closes.
 	Stall bool
 }
@@ -125,7 +126,7 @@ func (s *Server) AddToken(token string, scopes ...string) {
 	s.tokens[token] = slices.Clone(scopes)
 }
 
-// RemoveToken stops accepting token, so it answers invalid_auth.
+// RemoveToken stops accepting token, so it gets invalid_auth.
 func (s *Server) RemoveToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +141,7 @@ func (s *Server) AddChannel(ch Channel) {
 }
 
 // FailNext makes the next n calls of method (e.g. "chat.postMessage")
-// answer with f. Calls queued earlier are answered first.
+// fail with f. Failures queued earlier are used first.
 func (s *Server) FailNext(method string, n int, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

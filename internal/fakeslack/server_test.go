@@ -32,7 +32,7 @@ func setup(t *testing.T) *fakeslack.Server {
 	return srv
 }
 
-// call posts a form to a method and decodes the JSON answer.
+// call posts a form to a method and decodes the JSON response.
 func call(t *testing.T, srv *fakeslack.Server, method string, form url.Values, header http.Header) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, srv.URL()+method, strings.NewReader(form.Encode()))
@@ -61,7 +61,7 @@ func do(t *testing.T, req *http.Request) (*http.Response, map[string]any) {
 	var body map[string]any
 	if resp.Header.Get("Content-Type") == "application/json; charset=utf-8" {
 		if err := json.Unmarshal(raw, &body); err != nil {
-			t.Fatalf("answer %q: %v", raw, err)
+			t.Fatalf("response %q: %v", raw, err)
 		}
 	}
 
@@ -72,7 +72,7 @@ func bearer(tok string) http.Header {
 	return http.Header{"Authorization": {"Bearer " + tok}}
 }
 
-// loadRecorded reads a recorded Slack answer from testdata.
+// loadRecorded reads a recorded Slack response from testdata.
 func loadRecorded(t *testing.T, name string) map[string]any {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
@@ -87,7 +87,7 @@ func loadRecorded(t *testing.T, name string) map[string]any {
 	return body
 }
 
-// assertSameKeys checks that got has every key the recorded answer has,
+// assertSameKeys checks that got has every key the recorded response has,
 // with a value of the same JSON type, one level of objects deep.
 func assertSameKeys(t *testing.T, name string, recorded, got map[string]any) {
 	t.Helper()
@@ -100,7 +100,7 @@ func assertSameKeys(t *testing.T, name string, recorded, got map[string]any) {
 				k == "pending_connected_team_ids" {
 				continue // optional fields Slack leaves out for many messages and channels
 			}
-			t.Errorf("%s: answer lacks %q", name, k)
+			t.Errorf("%s: response lacks %q", name, k)
 			continue
 		}
 		wantObj, wantIsObj := want.(map[string]any)
@@ -115,7 +115,7 @@ func assertSameKeys(t *testing.T, name string, recorded, got map[string]any) {
 	}
 }
 
-func TestAnswersMatchRecordedShapes(t *testing.T) {
+func TestResponsesMatchRecordedShapes(t *testing.T) {
 	t.Parallel()
 	srv := setup(t)
 	tests := []struct {
@@ -235,7 +235,7 @@ func TestJSONBodyRecorded(t *testing.T) {
 		t.Errorf("got blocks %s, want %s", msgs[0].Blocks, want)
 	}
 	if body["ts"] != msgs[0].Timestamp {
-		t.Errorf("answer ts %v differs from recorded %q", body["ts"], msgs[0].Timestamp)
+		t.Errorf("response ts %v differs from recorded %q", body["ts"], msgs[0].Timestamp)
 	}
 }
 
@@ -280,7 +280,7 @@ func TestStallReleasedByClientAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := http.DefaultClient.Do(req); err == nil {
-		t.Error("stalled request answered, want a timeout")
+		t.Error("stalled request got a response, want a timeout")
 	}
 
 	done := make(chan error, 1)
@@ -297,7 +297,7 @@ func TestStallReleasedByClientAndClose(t *testing.T) {
 	}
 	srv.Close()
 	if err := <-done; err == nil {
-		t.Error("stalled request answered after Close, want a connection error")
+		t.Error("stalled request got a response after Close, want a connection error")
 	}
 }
 
