@@ -14,9 +14,9 @@ import (
 
 // Defaults applied by [New] to zero Config fields.
 const (
-	DefaultTimeout     = 30 * time.Second
-	DefaultPort        = 587 // for none, opportunistic and starttls
-	DefaultImplicitTLS = 465 // port for the "tls" policy
+	DefaultTimeout         = 30 * time.Second
+	DefaultPort            = 587 // for none, opportunistic and starttls
+	DefaultImplicitTLSPort = 465 // port for the "tls" policy
 )
 
 // Config configures a [Sender]. Host and From are required.
@@ -67,14 +67,14 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.TLSPolicy == "" {
 		c.TLSPolicy = TLSStartTLS
-		if c.Port == DefaultImplicitTLS {
+		if c.Port == DefaultImplicitTLSPort {
 			c.TLSPolicy = TLSImplicit
 		}
 	}
 	if c.Port == 0 {
 		c.Port = DefaultPort
 		if c.TLSPolicy == TLSImplicit {
-			c.Port = DefaultImplicitTLS
+			c.Port = DefaultImplicitTLSPort
 		}
 	}
 	if c.Timeout == 0 {

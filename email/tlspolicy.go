@@ -12,7 +12,8 @@ const (
 	TLSNone TLSPolicy = "none"
 
 	// TLSOpportunistic upgrades with STARTTLS when the server offers it and
-	// sends in plain text otherwise.
+	// sends in plain text otherwise. A failed STARTTLS handshake fails the
+	// send: it never falls back to plain text.
 	TLSOpportunistic TLSPolicy = "opportunistic"
 
 	// TLSStartTLS requires STARTTLS and fails when the server does not
