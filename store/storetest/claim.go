@@ -32,7 +32,9 @@ func testClaimDueOldestFirst(t *testing.T, s store.Store) {
 	future := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime().Add(time.Hour))
 	Enqueue(t, s, later, early, middle, future)
 
-	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: BaseTime().Add(2 * time.Minute), Limit: 10, Lease: time.Minute})
+	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
+		Now: BaseTime().Add(2 * time.Minute), Limit: 10, Lease: time.Minute, LeaseMargin: 2 * time.Hour,
+	})
 	require.NoError(t, err)
 	// Contract: due means NextAttemptAt at or before Now (the boundary is
 	// due), and claims come oldest NextAttemptAt first.
@@ -96,7 +98,7 @@ func testClaimWebhookLease(t *testing.T, s store.Store) {
 	require.Len(t, got, 1)
 	want := BaseTime().Add(90*time.Second + 15*time.Second)
 	require.True(t, got[0].LeaseUntil.Equal(want), "LeaseUntil %s, want endpoint timeout + margin %s", got[0].LeaseUntil, want)
-	require.Empty(t, claim(t, s, BaseTime().Add(2*time.Minute), 10), "claimable after Lease but before timeout + margin")
+	require.Empty(t, claim(t, s, BaseTime().Add(90*time.Second), 10), "claimable after Lease but before timeout + margin")
 	require.Equal(t, []string{d.ID}, claim(t, s, want, 10), "claimable at timeout + margin")
 }
 

@@ -1,0 +1,194 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// EnqueueDeliveries stores deliveries atomically: when one is invalid,
+// none is stored. A delivery whose IdempotencyKey is already used for its
+// target, earlier or in the same call, is not stored and its result names
+// the existing delivery.
+func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Delivery) ([]store.EnqueueResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.closed {
+		return nil, store.ErrClosed
+	}
+	for i, d := range deliveries {
+		if err := s.checkNewDelivery(d); err != nil {
+			return nil, fmt.Errorf("memory: enqueue delivery %d: %w", i+1, err)
+		}
+	}
+
+	now := s.clock()
+	results := make([]store.EnqueueResult, len(deliveries))
+	for i, d := range deliveries {
+		key := idempotencyKey{targetID: d.TargetID, key: d.IdempotencyKey}
+		if existing, used := s.idempotency[key]; used && d.IdempotencyKey != "" {
+			results[i] = store.EnqueueResult{ID: existing, Duplicate: true}
+			continue
+		}
+		c := cloneDelivery(d, false)
+		if c.ID == "" {
+			c.ID = store.NewID()
+		}
+		if c.Status == "" {
+			c.Status = store.StatusPending
+		}
+		if c.TriggeredAt.IsZero() {
+			c.TriggeredAt = now
+		}
+		if c.NextAttemptAt.IsZero() {
+			c.NextAttemptAt = c.TriggeredAt
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		s.deliveries[c.ID] = c
+		if c.IdempotencyKey != "" {
+			s.idempotency[key] = c.ID
+		}
+		*d = *cloneDelivery(c, false)
+		results[i] = store.EnqueueResult{ID: c.ID}
+	}
+
+	return results, nil
+}
+
+// checkNewDelivery returns an error wrapping store.ErrInvalid or
+// store.ErrConflict when d cannot be stored.
+func (s *Store) checkNewDelivery(d *store.Delivery) error {
+	switch {
+	case d == nil:
+		return fmt.Errorf("nil delivery: %w", store.ErrInvalid)
+	case d.UserID == "":
+		return fmt.Errorf("empty user id: %w", store.ErrInvalid)
+	case d.TargetID == "":
+		return fmt.Errorf("empty target id: %w", store.ErrInvalid)
+	case d.EventType == "":
+		return fmt.Errorf("empty event type: %w", store.ErrInvalid)
+	}
+	switch d.Channel {
+	case store.ChannelWebhook, store.ChannelSlack, store.ChannelEmail, store.ChannelGitHub:
+	default:
+		return fmt.Errorf("unknown channel %q: use webhook, slack, email or github: %w", d.Channel, store.ErrInvalid)
+	}
+	if d.Status != "" && !validStatus(d.Status) {
+		return fmt.Errorf("unknown status %q: %w", d.Status, store.ErrInvalid)
+	}
+	if _, used := s.deliveries[d.ID]; d.ID != "" && used {
+		return fmt.Errorf("delivery id %q is already used: %w", d.ID, store.ErrConflict)
+	}
+
+	return nil
+}
+
+func validStatus(st store.DeliveryStatus) bool {
+	switch st {
+	case store.StatusPending, store.StatusRetrying, store.StatusSuccess, store.StatusFailed:
+		return true
+	}
+
+	return false
+}
+
+// ClaimDeliveries leases up to p.Limit due deliveries, oldest
+// NextAttemptAt first and then by id.
+func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*store.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.closed {
+		return nil, store.ErrClosed
+	}
+	if p.Limit <= 0 {
+		return nil, fmt.Errorf("memory: claim deliveries: limit %d: must be positive: %w", p.Limit, store.ErrInvalid)
+	}
+
+	now := s.nowOr(p.Now)
+	var due []*store.Delivery
+	for _, d := range s.deliveries {
+		if !d.Status.Final() && !d.NextAttemptAt.After(now) && !d.LeaseUntil.After(now) &&
+			!slices.Contains(p.ExcludeTargets, d.TargetID) {
+			due = append(due, d)
+		}
+	}
+	slices.SortFunc(due, func(a, b *store.Delivery) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), strings.Compare(a.ID, b.ID))
+	})
+
+	perTarget := map[string]int{}
+	var out []*store.Delivery
+	for _, d := range due {
+		if len(out) == p.Limit {
+			break
+		}
+		if p.MaxPerTarget > 0 && perTarget[d.TargetID] >= p.MaxPerTarget {
+			continue
+		}
+		perTarget[d.TargetID]++
+		d.LeaseUntil = now.Add(s.leaseOf(d, p))
+		out = append(out, cloneDelivery(d, false))
+	}
+
+	return out, nil
+}
+
+// leaseOf returns how long a claim leases d: a webhook endpoint's timeout
+// plus LeaseMargin, and Lease for other targets.
+func (s *Store) leaseOf(d *store.Delivery, p store.ClaimParams) time.Duration {
+	if d.Channel == store.ChannelWebhook {
+		if e, ok := s.webhooks[d.TargetID]; ok {
+			return time.Duration(e.TimeoutSeconds)*time.Second + p.LeaseMargin
+		}
+	}
+
+	return p.Lease
+}
+
+// ReleaseDeliveries ends the leases of the given deliveries; unknown ids
+// are ignored.
+func (s *Store) ReleaseDeliveries(_ context.Context, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.closed {
+		return store.ErrClosed
+	}
+	for _, id := range ids {
+		if d, ok := s.deliveries[id]; ok {
+			d.LeaseUntil = time.Time{}
+		}
+	}
+
+	return nil
+}
+
+// deleteDeliveriesOf deletes every delivery of targetID and frees its
+// idempotency keys. The caller holds the write lock.
+func (s *Store) deleteDeliveriesOf(targetID string) {
+	for id, d := range s.deliveries {
+		if d.TargetID == targetID {
+			s.deleteDelivery(id)
+		}
+	}
+}
+
+func (s *Store) deleteDelivery(id string) {
+	d := s.deliveries[id]
+	if d.IdempotencyKey != "" {
+		delete(s.idempotency, idempotencyKey{targetID: d.TargetID, key: d.IdempotencyKey})
+	}
+	delete(s.deliveries, id)
+}
