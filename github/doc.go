@@ -14,7 +14,7 @@
 // Reads (Verify, SyncPullRequests and the duplicate check of CreateIssue) go
 // through go-retryablehttp with a small budget: connection errors, 429 and
 // 5xx are retried with exponential backoff, and a Retry-After is honoured up
-// to the maximum wait. A server that asks for a longer wait is not retried
+// to the maximum wait. A response that requests a longer wait is not retried
 // within the call. Its *Error carries RetryAfter, so a scheduler can try
 // again later. The POST that creates an issue is sent once per attempt and
 // re-sent only after a duplicate check finds nothing (see CreateIssue).

@@ -144,7 +144,7 @@ func (m errorMapper) statusError(op string, err *gh.ErrorResponse) *Error {
 	return out
 }
 
-// validationReason adds the field errors of a 422 answer to GitHub's message,
+// validationReason adds the field errors of a 422 response to GitHub's message,
 // e.g. "Validation Failed: assignees: invalid". It returns "" otherwise.
 func validationReason(err *gh.ErrorResponse) string {
 	if len(err.Errors) == 0 {
@@ -167,8 +167,8 @@ func validationReason(err *gh.ErrorResponse) string {
 }
 
 // transportError describes a failure without a response. The caller's ctx
-// tells its deadline apart from the per-attempt timeout of the HTTP client,
-// which also wraps context.DeadlineExceeded.
+// separates its own deadline from the per-attempt timeout, because both wrap
+// context.DeadlineExceeded.
 func (m errorMapper) transportError(ctx context.Context, op string, err error) *Error {
 	cause := stripURL(err)
 	out := &Error{Op: op, Retryable: true, Err: cause}

@@ -19,7 +19,7 @@ type IssueRequest struct {
 	Title     string   // required
 	Body      string   // cut to MaxIssueBody characters, marker included
 	Labels    []string // label names; GitHub drops the ones the token may not set
-	Assignees []string // logins; GitHub answers 422 for a login it cannot assign
+	Assignees []string // logins; GitHub returns 422 for a login it cannot assign
 
 	// DedupeKey, when set, makes creation safe to repeat: the key is stored in
 	// the body as a hidden HTML comment, and an issue by the same user that
@@ -120,7 +120,7 @@ func (c *Client) postIssue(ctx context.Context, owner, repo string, req IssueReq
 }
 
 // ambiguous reports whether a failed POST may still have created the issue:
-// the request may have reached GitHub but no clear answer came back.
+// the request may have reached GitHub but no response came back.
 func ambiguous(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) {

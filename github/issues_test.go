@@ -60,8 +60,8 @@ func TestCreateIssueBodyCutOnRuneBoundary(t *testing.T) {
 	assert.Equal(t, MaxIssueBody, utf8.RuneCountInString(got), "runes in body")
 	marker := "\n\n<!-- integrations-external dedupe-key: run-42 -->"
 	assert.True(t, strings.HasSuffix(got, TruncationMarker+marker), "ends with both markers")
-	kept := strings.TrimSuffix(got, TruncationMarker+marker)
-	assert.True(t, strings.HasPrefix(body, kept), "kept text is a prefix of the original")
+	keptText := strings.TrimSuffix(got, TruncationMarker+marker)
+	assert.True(t, strings.HasPrefix(body, keptText), "kept text is a prefix of the original")
 }
 
 func TestBuildIssueBodyLimits(t *testing.T) {
@@ -80,7 +80,7 @@ func TestCreateIssueAmbiguousTimeoutNoDuplicate(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	c := newTestClient(t, f.srv.URL, testToken, WithTimeout(200*time.Millisecond))
-	// The fake stores the issue and never answers, so the POST times out.
+	// The fake stores the issue and never responds, so the POST times out.
 	f.srv.InjectFault(fakegithub.RouteCreateIssue, fakegithub.Fault{Stall: true})
 
 	got, err := c.CreateIssue(context.Background(), testOwner, testRepo,

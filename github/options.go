@@ -120,8 +120,8 @@ func WithMaxRetries(n int) Option {
 
 // WithRetryWait sets the bounds of the exponential backoff between retries
 // within one call. Default 500ms to 5s. The maximum also clamps a
-// Retry-After wait, and a server that asks for longer is not retried within
-// the call: the error carries RetryAfter instead.
+// Retry-After wait, and a response that requests a longer wait is not
+// retried within the call. The error carries RetryAfter instead.
 func WithRetryWait(minWait, maxWait time.Duration) Option {
 	return func(s *settings) error {
 		if minWait <= 0 || maxWait < minWait {

@@ -11,11 +11,11 @@ import (
 )
 
 // newRetryClient wraps attempt in go-retryablehttp with three of its v0.7.8
-// defaults replaced: Logger is nil, because the default writes every request
-// to stderr; Backoff clamps Retry-After to the maximum wait, which the default
-// does not; and ErrorHandler passes the last response through, so a final
-// 403 or 429 reaches go-github's rate-limit handling instead of becoming a
-// bare "giving up" error.
+// defaults replaced. Logger is nil, because the default writes every request
+// to stderr. Backoff clamps Retry-After to the maximum wait, which the default
+// does not. ErrorHandler passes the last response through, so a final 403 or
+// 429 reaches go-github's rate-limit handling instead of becoming a bare
+// "giving up" error.
 func newRetryClient(s settings, attempt *http.Client) *retryablehttp.Client {
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = attempt
@@ -33,7 +33,7 @@ func newRetryClient(s settings, attempt *http.Client) *retryablehttp.Client {
 
 // retryPolicy retries what retryablehttp.DefaultRetryPolicy retries
 // (connection errors, 429, 5xx other than 501), except a response whose
-// Retry-After exceeds maxWait: waiting less would only earn the same answer,
+// Retry-After exceeds maxWait. Waiting less would only get the same response,
 // so the error goes back to the caller with its RetryAfter.
 func retryPolicy(maxWait time.Duration, now func() time.Time) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {

@@ -9,7 +9,8 @@ type Permissions struct {
 	Pull  bool
 }
 
-// Verification is what Verify found about a token and a repository.
+// Verification is the result of Verify: the token's user and its access to
+// one repository.
 type Verification struct {
 	Login         string      // the token's user
 	FullName      string      // "owner/name" as GitHub spells it
@@ -21,7 +22,7 @@ type Verification struct {
 
 // Verify checks the token with GET /user and the repository with
 // GET /repos/{owner}/{repo}. A repository the token cannot see returns a 404
-// *Error, private or not, because GitHub answers both the same way.
+// *Error, private or not, because GitHub returns the same status for both.
 func (c *Client) Verify(ctx context.Context, owner, repo string) (*Verification, error) {
 	if err := validateRepo(owner, repo); err != nil {
 		return nil, err

@@ -12,7 +12,7 @@
 //     sends them. Entries omit "merged", as the real list endpoint does.
 //   - GET /repos/{owner}/{repo}/issues: state, creator, direction, page and
 //     per_page. Unlike GitHub, the list holds no pull requests.
-//   - POST /repos/{owner}/{repo}/issues: 201 with the issue. It answers 410
+//   - POST /repos/{owner}/{repo}/issues: 201 with the issue. It returns 410
 //     when issues are disabled, 403 on an archived repository and 422 for a
 //     missing title or an assignee the repository does not allow.
 //

@@ -46,7 +46,7 @@ const (
 	docsRateLimit = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 )
 
-// RateLimited returns a fault that answers like an exhausted primary rate
+// RateLimited returns a fault that mimics an exhausted primary rate
 // limit: 403 with X-RateLimit-Remaining 0 and X-RateLimit-Reset at reset.
 func RateLimited(reset time.Time) Fault {
 	h := http.Header{}
@@ -64,7 +64,7 @@ func RateLimited(reset time.Time) Fault {
 	}
 }
 
-// SecondaryRateLimited returns a fault that answers like a secondary rate
+// SecondaryRateLimited returns a fault that mimics a secondary rate
 // limit: 403 with the secondary-rate-limits documentation URL and, when
 // retryAfter is not "", a Retry-After header.
 func SecondaryRateLimited(retryAfter string) Fault {

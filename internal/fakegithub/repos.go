@@ -17,12 +17,12 @@ type Permissions struct {
 type Repo struct {
 	Owner, Name    string
 	Private        bool
-	Archived       bool        // creating an issue answers 403
-	IssuesDisabled bool        // has_issues false; creating an issue answers 410
+	Archived       bool        // creating an issue returns 403
+	IssuesDisabled bool        // has_issues false; creating an issue returns 410
 	Permissions    Permissions // reported in GET /repos/{owner}/{repo}
 
 	// VisibleTo lists the logins that can see the repository; others get
-	// 404, as GitHub answers for a private repository. Empty means everyone.
+	// 404, as GitHub returns for a private repository. Empty means everyone.
 	VisibleTo []string
 
 	// Assignable lists the logins an issue may be assigned to; others get
