@@ -1,0 +1,340 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hishamos/integrations-external/internal/netguard"
+)
+
+// Response limits of one attempt.
+const (
+	// ExcerptRunes is the number of characters of a response body kept in
+	// Result.Excerpt, the only excerpt size stored anywhere.
+	ExcerptRunes = 1000
+	// DrainLimit is the number of response body bytes read in all; a
+	// longer body is abandoned and its connection closed, never read to
+	// the end.
+	DrainLimit = 64 << 10
+	// errorExcerptRunes is how much of the excerpt an "HTTP <code>: ..."
+	// error message carries.
+	errorExcerptRunes = 200
+)
+
+// Request is one delivery attempt to send.
+type Request struct {
+	// URL is the destination. Validate it with ValidateURL when it is
+	// configured; Send checks it again.
+	URL string
+
+	// Method is POST (default), PUT or PATCH.
+	Method string
+
+	// Headers are custom request headers, validated with ValidateHeaders.
+	Headers map[string]string
+
+	// Body is sent exactly as given and signed as given. Store these same
+	// bytes in the delivery history; never re-encode them.
+	Body []byte
+
+	// EventType is sent in the event header (default X-HishamOS-Event).
+	EventType string
+
+	// DeliveryID is sent in the delivery-id header and, for the standard
+	// scheme, as webhook-id. Use the same id on every attempt of one
+	// delivery, so receivers can drop duplicates.
+	DeliveryID string
+
+	// Secrets are the currently valid signing secrets, newest first; during
+	// a rotation overlap pass the new and the old one, and the request
+	// carries a signature for each. With no secret the request is sent
+	// unsigned.
+	Secrets []Secret
+
+	// Scheme selects the signature headers. Default: SchemeHishamOS.
+	Scheme Scheme
+
+	// Timeout bounds the whole exchange: connect, request, response
+	// headers and the read of the response body. Default: the sender's
+	// default timeout, 30s unless set with WithDefaultTimeout.
+	Timeout time.Duration
+}
+
+// Result is the outcome of one attempt.
+type Result struct {
+	// Classification is Success, Retryable or Permanent.
+	Classification Classification
+
+	// StatusCode is the response status, or 0 when no response arrived.
+	StatusCode int
+
+	// Duration is the time from the start of the request to the end of
+	// reading the response.
+	Duration time.Duration
+
+	// Header holds the response headers of interest: Content-Type,
+	// Retry-After, Location and those named with WithResponseHeaders.
+	Header http.Header
+
+	// Excerpt is the first ExcerptRunes characters of the response body,
+	// with invalid UTF-8 replaced by U+FFFD.
+	Excerpt string
+
+	// RetryAfter is the delay the receiver asked for with Retry-After,
+	// clamped to the sender's maximum. HasRetryAfter tells whether a valid
+	// value was given.
+	RetryAfter    time.Duration
+	HasRetryAfter bool
+
+	// DisableEndpoint is true after 410 Gone: the receiver asks never to
+	// be called again.
+	DisableEndpoint bool
+
+	// Err is nil on success. Otherwise Err.Error() is the text to store
+	// as the attempt's error message, such as "Request timeout after 30s"
+	// or "HTTP 500: <start of body>", and errors.Is matches one of
+	// ErrTimeout, ErrHTTPStatus, ErrBlockedDestination, ErrNetwork,
+	// ErrInvalidRequest or the caller's context error.
+	Err error
+}
+
+// Sentinel errors matched by errors.Is on Result.Err.
+var (
+	ErrTimeout            = errors.New("webhook request timed out")
+	ErrHTTPStatus         = errors.New("webhook receiver answered with a non-2xx status")
+	ErrBlockedDestination = netguard.ErrBlocked
+	ErrNetwork            = errors.New("webhook request failed on the network")
+	ErrInvalidRequest     = errors.New("webhook request is invalid")
+)
+
+// attemptError carries the stored message text and the sentinel kind.
+type attemptError struct {
+	msg   string
+	kind  error
+	cause error
+}
+
+func (e *attemptError) Error() string { return e.msg }
+
+func (e *attemptError) Is(target error) bool { return target == e.kind }
+
+func (e *attemptError) Unwrap() error { return e.cause }
+
+// Send makes exactly one HTTP attempt for req and classifies the outcome.
+// It never follows a redirect and never retries; the caller schedules the
+// next attempt, for example with a Policy. Send is safe for concurrent use.
+func (s *Sender) Send(ctx context.Context, req Request) Result {
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = s.defaultTimeout
+	}
+	httpReq, err := s.buildRequest(req)
+	if err != nil {
+		return Result{Classification: Permanent, Err: err}
+	}
+
+	attemptCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	httpReq = httpReq.WithContext(attemptCtx)
+
+	start := time.Now()
+	res := s.exchange(httpReq)
+	res.Duration = time.Since(start)
+	if res.Err != nil {
+		res.Classification, res.Err = s.classifyError(ctx, attemptCtx, req, timeout, res.Err)
+		s.logFailure(ctx, req, res)
+		return res
+	}
+
+	res.Classification = ClassifyStatus(res.StatusCode)
+	if res.Classification != Success {
+		res.Err = &attemptError{
+			msg:  fmt.Sprintf("HTTP %d: %s", res.StatusCode, truncateRunes(res.Excerpt, errorExcerptRunes)),
+			kind: ErrHTTPStatus,
+		}
+		res.DisableEndpoint = res.StatusCode == http.StatusGone
+		s.logFailure(ctx, req, res)
+	}
+
+	return res
+}
+
+// exchange sends httpReq and reads the response. Result.Err holds a raw
+// transport error, classified by the caller.
+func (s *Sender) exchange(httpReq *http.Request) Result {
+	resp, err := s.client.Do(httpReq)
+	if err != nil {
+		return Result{Err: err}
+	}
+	defer resp.Body.Close()
+
+	res := Result{StatusCode: resp.StatusCode, Header: s.selectHeaders(resp.Header)}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		res.RetryAfter, res.HasRetryAfter = ParseRetryAfter(v, s.now(), s.maxRetryAfter)
+	}
+
+	excerpt, err := readExcerpt(resp.Body)
+	res.Excerpt = excerpt
+	if err != nil {
+		res.Err = err
+	}
+
+	return res
+}
+
+// readExcerpt reads at most DrainLimit bytes of body and returns the first
+// ExcerptRunes characters. Reading the rest (up to the limit) lets the
+// transport reuse the connection.
+func readExcerpt(body io.Reader) (string, error) {
+	head := make([]byte, ExcerptRunes*utf8.UTFMax)
+	n, err := io.ReadFull(body, head)
+	head = head[:n]
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	if err == nil && n == len(head) {
+		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-n)))
+	}
+
+	return truncateRunes(strings.ToValidUTF8(string(head), "\uFFFD"), ExcerptRunes), err
+}
+
+func truncateRunes(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+
+	return s
+}
+
+// classifyError maps a transport or body-read error to a classification
+// and the stored message.
+func (s *Sender) classifyError(parent, attemptCtx context.Context, req Request,
+	timeout time.Duration, err error) (Classification, error) {
+	switch {
+	case errors.Is(err, netguard.ErrBlocked):
+		return Permanent, &attemptError{msg: err.Error(), kind: ErrBlockedDestination, cause: unwrapBlocked(err)}
+	case parent.Err() != nil:
+		return Retryable, &attemptError{
+			msg:  fmt.Sprintf("request to %s canceled: %v", RedactURL(req.URL), parent.Err()),
+			kind: parent.Err(), cause: parent.Err(),
+		}
+	case errors.Is(attemptCtx.Err(), context.DeadlineExceeded), isTimeout(err):
+		return Retryable, &attemptError{msg: TimeoutMessage(timeout), kind: ErrTimeout}
+	}
+
+	return Retryable, &attemptError{
+		msg:  fmt.Sprintf("request to %s failed: %s", RedactURL(req.URL), describeNetError(err)),
+		kind: ErrNetwork, cause: err,
+	}
+}
+
+func unwrapBlocked(err error) error {
+	var be *netguard.BlockedError
+	if errors.As(err, &be) {
+		return be
+	}
+
+	return err
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// describeNetError drops the *url.Error wrapper, whose text repeats the
+// full URL with its path and query.
+func describeNetError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+
+	return err.Error()
+}
+
+// TimeoutMessage returns the stored error text of a timed-out attempt,
+// "Request timeout after <seconds>s", such as "Request timeout after 30s".
+func TimeoutMessage(timeout time.Duration) string {
+	return "Request timeout after " + strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64) + "s"
+}
+
+func (s *Sender) buildRequest(req Request) (*http.Request, error) {
+	invalid := func(format string, args ...any) error {
+		msg := fmt.Sprintf(format, args...)
+		return &attemptError{msg: msg, kind: ErrInvalidRequest}
+	}
+	if err := s.urlRules.Validate(req.URL); err != nil {
+		return nil, invalid("%v", err)
+	}
+	method := strings.ToUpper(req.Method)
+	switch method {
+	case "":
+		method = http.MethodPost
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return nil, invalid("webhook: method %q is not allowed: use POST, PUT or PATCH", req.Method)
+	}
+	if err := ValidateHeaders(req.Headers, s.names); err != nil {
+		return nil, invalid("%v", err)
+	}
+
+	httpReq, err := http.NewRequest(method, req.URL, bytes.NewReader(req.Body))
+	if err != nil {
+		return nil, invalid("webhook: build request to %s: invalid URL", RedactURL(req.URL))
+	}
+	h := httpReq.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", s.userAgent)
+	for k, v := range req.Headers {
+		h.Set(k, v)
+	}
+	if req.EventType != "" {
+		h.Set(s.names.Event, req.EventType)
+	}
+	if req.DeliveryID != "" {
+		h.Set(s.names.DeliveryID, req.DeliveryID)
+	}
+	if req.DeliveryID == "" && req.Scheme.standard() && len(req.Secrets) > 0 {
+		return nil, invalid("webhook: the %s signature scheme needs a delivery id for webhook-id", req.Scheme)
+	}
+	if err := signHeaders(h, s.names, req.Scheme, req.Secrets, req.DeliveryID, s.now(), req.Body); err != nil {
+		return nil, invalid("%v", err)
+	}
+
+	return httpReq, nil
+}
+
+func (s *Sender) selectHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for _, name := range s.responseHeaders {
+		if vs := h.Values(name); len(vs) > 0 {
+			out[http.CanonicalHeaderKey(name)] = append([]string(nil), vs...)
+		}
+	}
+
+	return out
+}
+
+func (s *Sender) logFailure(ctx context.Context, req Request, res Result) {
+	s.logger.DebugContext(ctx, "webhook attempt failed",
+		"delivery_id", req.DeliveryID,
+		"url", RedactURL(req.URL),
+		"status_code", res.StatusCode,
+		"classification", res.Classification.String(),
+		"error", res.Err.Error())
+}
