@@ -264,3 +264,37 @@ func TestSendTestEmail(t *testing.T) {
 		t.Errorf("error without an address = %v, want *ValidationError", err)
 	}
 }
+
+func TestAutoSyncOnce(t *testing.T) {
+	t.Parallel()
+	fx := newServiceFixture(t)
+	ctx := context.Background()
+	alice := Caller{UserID: "alice"}
+	fx.github.AddToken("ghp_good", "octo")
+	fx.github.AddRepo(fakegithub.Repo{Owner: "octo", Name: "auto", PullRequests: 3})
+	fx.github.AddRepo(fakegithub.Repo{Owner: "octo", Name: "manual", PullRequests: 2})
+	auto, err := fx.svc.CreateGitHubIntegration(ctx, alice, GitHubInput{
+		RepositoryOwner: ptr("octo"), RepositoryName: ptr("auto"), AccessToken: ptr("ghp_good"), AutoSyncPRs: ptr(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manual, err := fx.svc.CreateGitHubIntegration(ctx, alice, GitHubInput{
+		RepositoryOwner: ptr("octo"), RepositoryName: ptr("manual"), AccessToken: ptr("ghp_good"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if n := fx.svc.autoSyncOnce(ctx); n != 1 {
+		t.Errorf("autoSyncOnce synced %d integrations, want 1", n)
+	}
+	prs, _ := fx.svc.ListPullRequests(ctx, alice, auto.ID, PullRequestFilter{})
+	if len(prs) != 3 {
+		t.Errorf("auto integration has %d pull requests, want 3", len(prs))
+	}
+	prs, _ = fx.svc.ListPullRequests(ctx, alice, manual.ID, PullRequestFilter{})
+	if len(prs) != 0 {
+		t.Errorf("manual integration has %d pull requests, want 0", len(prs))
+	}
+}
