@@ -18,8 +18,14 @@ import (
 // Error is returned by every call that reaches GitHub. It carries the HTTP
 // status, GitHub's own message and whether a later attempt may succeed. Its
 // text never contains the token or a request URL.
+//
+// Err never holds go-github's own error value, because that value keeps the
+// *http.Request, whose headers carry the token.
 type Error struct {
-	Op          string        // operation that failed, e.g. "verify repository", "create issue"
+	// Op is the operation that failed: "get user", "get repository",
+	// "list pull requests", "list issues" or "create issue".
+	Op string
+
 	Code        string        // GitHub's "message", e.g. "Bad credentials"; "" when none
 	StatusCode  int           // HTTP status; 0 without a response
 	Retryable   bool          // a later attempt may succeed (rate limits, 5xx, network, timeout)

@@ -31,7 +31,8 @@ type Server struct {
 }
 
 // New starts a Server on 127.0.0.1 with no tokens and no repositories.
-// Call Close when done.
+// Call Close when done. Like httptest.NewServer, it panics when it cannot
+// listen on a loopback port.
 func New() *Server {
 	s := &Server{
 		closing:  make(chan struct{}),
