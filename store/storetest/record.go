@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,15 @@ func testRecordDeliveryState(t *testing.T, s store.Store) {
 	require.Len(t, got.Attempts, 2)
 	require.Equal(t, []int{1, 2}, []int{got.Attempts[0].Number, got.Attempts[1].Number}, "attempts oldest first")
 	require.Equal(t, store.AttemptSuccess, got.LatestAttempt().Status)
+
+	// Contract: the store cuts ResponseBody to store.MaxResponseExcerpt
+	// characters, whatever the caller sent.
+	d3 := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	Enqueue(t, s, d3)
+	long := failedAttempt(d3.ID, done)
+	long.ResponseBody = strings.Repeat("é", store.MaxResponseExcerpt+500)
+	record(t, s, store.RecordParams{Now: done, Records: []store.AttemptRecord{{Attempt: long, Status: store.StatusFailed}}})
+	require.Equal(t, store.Excerpt(long.ResponseBody), getDelivery(t, s, d3.ID).Attempts[0].ResponseBody, "stored excerpt")
 
 	// Contract: a retrying record without NextAttemptAt is due at Now.
 	d2 := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
@@ -157,6 +167,9 @@ func testRecordWebhookCounters(t *testing.T, s store.Store) {
 	require.Equal(t, "HTTP 503", got.LastError)
 	require.True(t, got.LastErrorAt.Equal(t1))
 	require.True(t, got.IsActive)
+	// Contract: counters are not configuration changes, so RecordAttempts
+	// leaves the target's UpdatedAt alone.
+	require.True(t, got.UpdatedAt.Equal(e.UpdatedAt), "UpdatedAt %s, want %s", got.UpdatedAt, e.UpdatedAt)
 }
 
 func testRecordOtherTargets(t *testing.T, s store.Store) {
