@@ -17,7 +17,7 @@ func (s *Store) CreateEmailSettings(_ context.Context, rec *store.EmailSettings)
 		return store.ErrClosed
 	}
 	if rec.UserID == "" {
-		return fmt.Errorf("memory: create email settings: empty user id: %w", store.ErrInvalid)
+		return fmt.Errorf("memory: create email settings: missing user id: set UserID to the owner: %w", store.ErrInvalid)
 	}
 	if s.emailOf(rec.UserID) != nil {
 		return fmt.Errorf("memory: user %q already has email settings: update them instead: %w", rec.UserID, store.ErrConflict)

@@ -69,7 +69,7 @@ func (s *Store) RetryDelivery(_ context.Context, p store.RetryParams) (*store.De
 		return nil, fmt.Errorf("memory: retry delivery %q: %w", p.ID, store.ErrNotFound)
 	}
 	if !d.Status.Final() {
-		return nil, fmt.Errorf("memory: retry delivery %q: status is %s; only a finished delivery can be retried: %w",
+		return nil, fmt.Errorf("memory: retry delivery %q: status is %s, but only a finished delivery can be retried: %w",
 			p.ID, d.Status, store.ErrConflict)
 	}
 	now := s.nowOr(p.Now)

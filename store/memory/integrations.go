@@ -20,7 +20,7 @@ func (s *Store) CreateGitHubIntegration(_ context.Context, rec *store.GitHubInte
 		return store.ErrClosed
 	}
 	if rec.UserID == "" {
-		return fmt.Errorf("memory: create GitHub integration: empty user id: %w", store.ErrInvalid)
+		return fmt.Errorf("memory: create GitHub integration: missing user id: set UserID to the owner: %w", store.ErrInvalid)
 	}
 	if err := s.checkNewID(rec.ID); err != nil {
 		return err
@@ -143,7 +143,7 @@ func (s *Store) CreateSlackIntegration(_ context.Context, rec *store.SlackIntegr
 		return store.ErrClosed
 	}
 	if rec.UserID == "" {
-		return fmt.Errorf("memory: create Slack integration: empty user id: %w", store.ErrInvalid)
+		return fmt.Errorf("memory: create Slack integration: missing user id: set UserID to the owner: %w", store.ErrInvalid)
 	}
 	if err := s.checkNewID(rec.ID); err != nil {
 		return err

@@ -73,11 +73,11 @@ func (s *Store) checkNewDelivery(d *store.Delivery) error {
 	case d == nil:
 		return fmt.Errorf("nil delivery: %w", store.ErrInvalid)
 	case d.UserID == "":
-		return fmt.Errorf("empty user id: %w", store.ErrInvalid)
+		return fmt.Errorf("missing user id: %w", store.ErrInvalid)
 	case d.TargetID == "":
-		return fmt.Errorf("empty target id: %w", store.ErrInvalid)
+		return fmt.Errorf("missing target id: %w", store.ErrInvalid)
 	case d.EventType == "":
-		return fmt.Errorf("empty event type: %w", store.ErrInvalid)
+		return fmt.Errorf("missing event type: %w", store.ErrInvalid)
 	}
 	switch d.Channel {
 	case store.ChannelWebhook, store.ChannelSlack, store.ChannelEmail, store.ChannelGitHub:

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -86,7 +87,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 			return
 		}
 		countWebhookAttempt(e, a, ok)
-		disable(&e.IsActive, &e.DisabledReason, cmpOr(r.DisableReason, failureRuleReason(e, p, now, ok)))
+		disable(&e.IsActive, &e.DisabledReason, cmp.Or(r.DisableReason, failureRuleReason(e, p, now, ok)))
 	case store.ChannelSlack:
 		sl, found := s.slack[d.TargetID]
 		if !found {
@@ -143,12 +144,4 @@ func failureRuleReason(e *store.WebhookEndpoint, p store.RecordParams, now time.
 	}
 
 	return fmt.Sprintf("%d consecutive failures since %s", e.ConsecutiveFailures, e.FirstFailureAt.UTC().Format(time.RFC3339))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-
-	return b
 }

@@ -18,7 +18,7 @@ func (s *Store) CreateWebhookEndpoint(_ context.Context, rec *store.WebhookEndpo
 		return store.ErrClosed
 	}
 	if rec.UserID == "" {
-		return fmt.Errorf("memory: create webhook endpoint: empty user id: %w", store.ErrInvalid)
+		return fmt.Errorf("memory: create webhook endpoint: missing user id: set UserID to the owner: %w", store.ErrInvalid)
 	}
 	if err := s.checkNewID(rec.ID); err != nil {
 		return err

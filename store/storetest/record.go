@@ -162,8 +162,8 @@ func testRecordWebhookCounters(t *testing.T, s store.Store) {
 	require.Zero(t, got.ConsecutiveFailures, "a success ends the streak")
 	require.True(t, got.FirstFailureAt.IsZero(), "FirstFailureAt after a success")
 	require.True(t, got.LastTriggeredAt.Equal(t2))
-	// Contract: a success keeps LastError and LastErrorAt; they describe the
-	// last error, not the current state.
+	// Contract: a success keeps LastError and LastErrorAt, because they
+	// describe the last error, not the current state.
 	require.Equal(t, "HTTP 503", got.LastError)
 	require.True(t, got.LastErrorAt.Equal(t1))
 	require.True(t, got.IsActive)
@@ -245,9 +245,9 @@ func testRecordDisableReason(t *testing.T, s store.Store) {
 		{Attempt: failedAttempt(ids[4], BaseTime()), Status: store.StatusFailed, DisableReason: "ignored"},
 	}})
 
-	// Contract: Disabled lists each target once, when it turns inactive, in
-	// record order; a target that is already inactive keeps its first
-	// reason; email settings have no IsActive and ignore DisableReason.
+	// Contract: Disabled lists each target once, in record order, when it
+	// turns inactive. A target that is already inactive keeps its first
+	// reason. Email settings have no IsActive, so they ignore DisableReason.
 	require.Equal(t, []store.DisabledTarget{
 		{Channel: store.ChannelWebhook, TargetID: e.ID, Reason: "410 Gone"},
 		{Channel: store.ChannelSlack, TargetID: slack.ID, Reason: "invalid_auth"},
