@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -29,10 +27,12 @@ type Server struct {
 	// URL is the base URL, "http://127.0.0.1:<port>".
 	URL string
 
-	tb          testing.TB
-	httpServer  *httptest.Server
-	behavior    Behavior
-	connections atomic.Int64
+	tb         testing.TB
+	httpServer *httptest.Server
+	behavior   Behavior
+	listener   *countingListener
+	probeMu    sync.Mutex
+	probes     int64 // guarded by probeMu
 
 	released    chan struct{}
 	releaseOnce sync.Once
@@ -56,11 +56,8 @@ func New(tb testing.TB, behavior Behavior) *Server {
 		changed:  make(chan struct{}),
 	}
 	s.httpServer = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.httpServer.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			s.connections.Add(1)
-		}
-	}
+	s.listener = newCountingListener(s.httpServer.Listener)
+	s.httpServer.Listener = s.listener
 	s.httpServer.Start()
 	s.URL = s.httpServer.URL
 	tb.Cleanup(s.Close)
@@ -107,9 +104,12 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// Connections returns the number of TCP connections the server accepted.
-// A test that expects a client to refuse a destination asserts it is 0.
-func (s *Server) Connections() int64 { return s.connections.Load() }
+// Connections returns the number of TCP connections the server has
+// accepted. It first makes sure every connection a client completed
+// before the call has been accepted, so a test that expects a client to
+// refuse a destination can assert 0 right after the client returns. Its
+// own probe connections are not counted.
+func (s *Server) Connections() int64 { return s.listener.settledCount(&s.probes, &s.probeMu) }
 
 // WaitForRequests blocks until the server has received at least n
 // requests, and returns them; or returns ctx's error.

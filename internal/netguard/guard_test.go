@@ -40,7 +40,12 @@ func TestDialBlocksLoopbackByDefault(t *testing.T) {
 		"receiver.test": loopback,
 	})})
 
-	for _, host := range []string{"127.0.0.1", "127.1", "2130706433", "0x7f.1", "receiver.test", "localhost"} {
+	hosts := []string{
+		"127.0.0.1", "127.1", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "0x7f.1", "0x7f000001",
+		"127.0.0.1.", "::1", "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1",
+		"receiver.test", "localhost", "localhost.", "app.localhost",
+	}
+	for _, host := range hosts {
 		conn, err := g.DialContext(context.Background(), "tcp", net.JoinHostPort(host, port))
 		if err == nil {
 			conn.Close()
@@ -137,5 +142,27 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 	}
 	if n := target.Connections(); n != 0 {
 		t.Errorf("redirect target accepted %d connections, want 0", n)
+	}
+}
+
+// TestDialLooseIPv4WithoutResolver shows that non-canonical IPv4 literals
+// are parsed, not looked up: the resolver fails every lookup, yet the dial
+// reaches the receiver once private networks are allowed.
+func TestDialLooseIPv4WithoutResolver(t *testing.T) {
+	t.Parallel()
+	s := fakereceiver.New(t, fakereceiver.OK())
+	port := s.URL[strings.LastIndex(s.URL, ":")+1:]
+	g := netguard.New(netguard.Options{AllowPrivateNetworks: true, Resolver: noDNS(nil)})
+
+	for _, host := range []string{"127.1", "2130706433", "0x7f.1", "0177.0.0.1"} {
+		conn, err := g.DialContext(context.Background(), "tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			t.Errorf("dial %s: %v, want a connection", host, err)
+			continue
+		}
+		conn.Close()
+	}
+	if n := s.Connections(); n != 4 {
+		t.Errorf("receiver accepted %d connections, want 4", n)
 	}
 }
