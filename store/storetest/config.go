@@ -261,6 +261,8 @@ func testGitHubUpdateKeepsOwnership(t *testing.T, s store.Store) {
 
 	got, err := s.GetGitHubIntegration(ctx, store.AsUser("alice"), rec.ID)
 	require.NoError(t, err, "the owner must not change")
+	// Contract: Update finds the record by ID and checks the Access against
+	// the stored owner; UserID and CreatedAt in the argument are ignored.
 	require.Equal(t, "alice", got.UserID)
 	require.True(t, got.CreatedAt.Equal(created.CreatedAt), "CreatedAt changed to %s", got.CreatedAt)
 	require.False(t, got.UpdatedAt.Before(created.UpdatedAt), "UpdatedAt went back")

@@ -66,6 +66,9 @@ func testEmailUpdate(t *testing.T, s store.Store) {
 	rec.LastErrorAt = BaseTime()
 	rec.UserID = "mallory"
 	rec.CreatedAt = BaseTime()
+	// Contract: UpdateEmailSettings finds the settings by ID, checks the
+	// Access against the stored owner and ignores UserID and CreatedAt in
+	// the argument.
 	require.NoError(t, s.UpdateEmailSettings(ctx, store.AsUser("alice"), rec))
 
 	got, err := s.GetEmailSettings(ctx, store.AsUser("alice"), "alice")

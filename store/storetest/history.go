@@ -182,6 +182,9 @@ func testRetryFinal(t *testing.T, s store.Store) {
 	require.True(t, got.CompletedAt.IsZero(), "CompletedAt after retry")
 	require.True(t, got.LeaseUntil.IsZero())
 	require.Equal(t, 1, got.AttemptCount, "a retry keeps the attempt count")
+	// Contract: RetryDelivery raises MaxAttempts to AttemptCount+1 only
+	// when it is lower, so a delivery with attempts left keeps its
+	// MaxAttempts.
 	require.Equal(t, 3, got.MaxAttempts, "MaxAttempts already allows another attempt")
 	require.Len(t, got.Attempts, 1, "the returned delivery carries its attempts")
 	// Contract: RetryDelivery sets UpdatedAt to Now and returns what
