@@ -36,9 +36,8 @@ type conformanceTest struct {
 }
 
 // Run runs the conformance suite against the backend that newStore opens.
-// Each subtest calls newStore once and runs in parallel with the others,
-// except the concurrency tests, which start their own goroutines on one
-// store.
+// Each subtest calls newStore once and runs in parallel with the others.
+// The concurrency subtests also start goroutines on their own store.
 func Run(t *testing.T, newStore NewStoreFunc) {
 	t.Helper()
 
