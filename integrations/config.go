@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 
+	"github.com/hishamos/integrations-external/email"
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 // Config configures a Dispatcher and its Service. Only Store is required.
@@ -55,6 +58,36 @@ type Config struct {
 	// no wake-up announced, such as retries scheduled before a restart.
 	// Default: 5s.
 	PollInterval time.Duration
+
+	// Email is the SMTP server that sends notification and test emails.
+	// Default: nil, and the dispatcher sends no email.
+	Email *email.Config
+
+	// ProductName names the host product in message texts and the
+	// X-<product>-* webhook headers. Default: "HishamOS".
+	ProductName string
+
+	// AllowPrivateNetworks lets webhooks reach loopback, private,
+	// shared and unique-local addresses. Link-local addresses such as cloud
+	// metadata stay blocked. Default: false; turn it on only for tests and
+	// on-premises receivers.
+	AllowPrivateNetworks bool
+
+	// AllowedNetworks lists address ranges webhooks may reach although
+	// the guard blocks them by default. Optional.
+	AllowedNetworks []netip.Prefix
+
+	// Resolver resolves webhook host names. Default: the system resolver.
+	// Tests map names to 127.0.0.1 with it.
+	Resolver webhook.Resolver
+
+	// SlackAPIURL is the Slack Web API base URL, for Enterprise Grid
+	// proxies and tests. Default: https://slack.com/api/.
+	SlackAPIURL string
+
+	// GitHubAPIURL is the GitHub REST API base URL; for GitHub Enterprise
+	// use https://HOST/api/v3/. Default: https://api.github.com/.
+	GitHubAPIURL string
 
 	// RotationOverlap is how long a rotated-out webhook secret keeps
 	// signing beside the new one, so receivers can switch. Default: 24h.
@@ -110,6 +143,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.DisableAfterWindow == 0 {
 		c.DisableAfterWindow = 24 * time.Hour
+	}
+	if c.ProductName == "" {
+		c.ProductName = "HishamOS"
 	}
 	if c.RotationOverlap == 0 {
 		c.RotationOverlap = 24 * time.Hour

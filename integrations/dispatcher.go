@@ -4,7 +4,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hishamos/integrations-external/email"
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 // Lease settings of claimed deliveries.
@@ -26,6 +28,8 @@ type Dispatcher struct {
 	cfg     Config
 	service *Service
 	senders map[store.Channel]sender
+	mailer  *email.Sender // nil without Config.Email
+	hooks   *webhook.Sender
 
 	wakeCh chan struct{}
 	stats  counters

@@ -1,16 +1,32 @@
 package integrations
 
 import (
-	"math/rand/v2"
+	"fmt"
+
+	"github.com/hishamos/integrations-external/email"
 	"net/url"
 	"time"
 
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 // buildSenders prepares one sender per configured channel.
 func (d *Dispatcher) buildSenders() error {
-	d.senders = make(map[store.Channel]sender)
+	d.hooks = d.newWebhookSender()
+	d.senders = map[store.Channel]sender{
+		store.ChannelWebhook: d.sendWebhook,
+		store.ChannelSlack:   d.sendSlack,
+		store.ChannelGitHub:  d.sendGitHub,
+	}
+	if d.cfg.Email != nil {
+		mailer, err := email.New(*d.cfg.Email)
+		if err != nil {
+			return fmt.Errorf("integrations: Config.Email: %w", err)
+		}
+		d.mailer = mailer
+		d.senders[store.ChannelEmail] = d.sendEmail
+	}
 
 	return nil
 }
@@ -21,19 +37,17 @@ func (d *Dispatcher) emailEnabled() bool {
 	return ok
 }
 
-// retryDelay returns the wait before attempt number+1: RetryBase doubled for
-// each earlier retry, ±20% jitter, at least the target's Retry-After, and at
-// most RetryMaxDelay.
+// retryDelay returns the wait before attempt number+1, by the webhook
+// retry policy built from RetryBase and RetryMaxDelay.
 func (d *Dispatcher) retryDelay(number int, retryAfter time.Duration) time.Duration {
-	delay := d.cfg.RetryBase
-	for i := 1; i < number && delay < d.cfg.RetryMaxDelay; i++ {
-		delay *= 2
-	}
-	jitter := 0.8 + 0.4*rand.Float64()
-	delay = time.Duration(float64(delay) * jitter)
-	delay = max(delay, retryAfter)
+	policy := webhook.Policy{Base: d.cfg.RetryBase, MaxDelay: d.cfg.RetryMaxDelay, Now: d.cfg.Now}
 
-	return min(delay, d.cfg.RetryMaxDelay)
+	return policy.Delay(number, retryAfter)
+}
+
+// secondsToDuration converts a timeout in whole seconds.
+func secondsToDuration(seconds int) time.Duration {
+	return time.Duration(seconds) * time.Second
 }
 
 // schemeAndHost returns "scheme://host" of rawURL, dropping userinfo, path
