@@ -10,23 +10,41 @@ import (
 )
 
 // claimCandidatesPerSlot bounds the due deliveries a claim with MaxPerTarget
-// ranks: Limit times this factor. A larger set lets a claim reach past one
-// target's long backlog at the cost of reading more rows.
-const claimCandidatesPerSlot = 10
+// reads: Limit times this factor. A larger bound lets a claim reach past one
+// target's long backlog at the cost of reading more index entries.
+const claimCandidatesPerSlot = 20
+
+const (
+	// claimSelect walks the due deliveries oldest first on the covering
+	// index deliveries_due, skipping excluded targets.
+	claimSelect = `SELECT id, target_id FROM deliveries
+		WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?1 AND lease_until <= ?1
+			AND target_id NOT IN (SELECT value FROM json_each(?2))
+		ORDER BY next_attempt_at, id LIMIT ?3`
+	// claimUpdate leases the chosen deliveries. A webhook delivery's lease
+	// is its endpoint's timeout (30 s when the endpoint is gone) plus the
+	// margin.
+	claimUpdate = `UPDATE deliveries SET
+		lease_until = CASE channel
+			WHEN 'webhook' THEN ?1 + 1000 * COALESCE(
+				(SELECT e.timeout_seconds FROM webhook_endpoints e WHERE e.id = deliveries.target_id), 30) + ?2
+			ELSE ?1 + ?3 END
+		WHERE id IN (SELECT value FROM json_each(?4))
+		RETURNING ` + deliveryColumns
+)
 
 // ClaimDeliveries leases up to p.Limit due deliveries, oldest due first, in
 // one transaction. A webhook delivery's lease is its endpoint's
 // TimeoutSeconds (30 when the endpoint is gone) plus p.LeaseMargin; every
 // other delivery's lease is p.Lease.
 //
-// NOTE: with MaxPerTarget set, the claim ranks only the first
-// Limit*10 due deliveries, so a target with a backlog larger than that can
-// hold back other targets' due deliveries until its own drain.
+// NOTE: with MaxPerTarget set, a claim reads at most Limit*20 due
+// deliveries, so targets whose backlogs fill that window can hold back other
+// targets' older-queued deliveries until they drain.
 func (s *Store) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]*store.Delivery, error) {
 	if p.Limit <= 0 {
 		return nil, fmt.Errorf("sqlite: claim deliveries: limit %d: use a positive limit: %w", p.Limit, store.ErrInvalid)
 	}
-	now := ms(p.Now)
 	candidates := p.Limit
 	if p.MaxPerTarget > 0 {
 		candidates = p.Limit * claimCandidatesPerSlot
@@ -38,26 +56,16 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]*st
 	var out []*store.Delivery
 
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET
-			lease_until = CASE channel
-				WHEN 'webhook' THEN ?1 + 1000 * COALESCE(
-					(SELECT e.timeout_seconds FROM webhook_endpoints e WHERE e.id = deliveries.target_id), 30) + ?2
-				ELSE ?1 + ?3 END
-			WHERE id IN (
-				SELECT id FROM (
-					SELECT id, next_attempt_at, ROW_NUMBER() OVER (
-						PARTITION BY target_id ORDER BY next_attempt_at, id) AS position
-					FROM (
-						SELECT id, target_id, next_attempt_at FROM deliveries
-						WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?1
-							AND lease_until <= ?1
-							AND target_id NOT IN (SELECT value FROM json_each(?4))
-						ORDER BY next_attempt_at, id LIMIT ?5))
-				WHERE ?6 = 0 OR position <= ?6
-				ORDER BY next_attempt_at, id LIMIT ?7)
-			RETURNING `+deliveryColumns,
-			now, p.LeaseMargin.Milliseconds(), p.Lease.Milliseconds(), idList(excluded), candidates,
-			p.MaxPerTarget, p.Limit)
+		ids, err := s.chooseDue(ctx, tx, p, idList(excluded), candidates)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		update, err := s.txStatement(ctx, tx, claimUpdate)
+		if err != nil {
+			return err
+		}
+		rows, err := update.QueryContext(ctx, ms(p.Now), p.LeaseMargin.Milliseconds(), p.Lease.Milliseconds(),
+			idList(ids))
 		if err != nil {
 			return err
 		}
@@ -83,6 +91,40 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]*st
 	})
 
 	return out, nil
+}
+
+// chooseDue returns the ids of the deliveries to claim, oldest due first,
+// at most p.MaxPerTarget per target. It stops reading as soon as it has
+// p.Limit ids.
+func (s *Store) chooseDue(ctx context.Context, tx *sql.Tx, p store.ClaimParams, excluded string,
+	candidates int) ([]string, error) {
+	st, err := s.txStatement(ctx, tx, claimSelect)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, ms(p.Now), excluded, candidates)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]string, 0, p.Limit)
+	perTarget := map[string]int{}
+	for len(ids) < p.Limit && rows.Next() {
+		var id, target string
+		if err := rows.Scan(&id, &target); err != nil {
+			return nil, err
+		}
+		if p.MaxPerTarget > 0 && perTarget[target] >= p.MaxPerTarget {
+			continue
+		}
+		perTarget[target]++
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	return ids, rows.Close()
 }
 
 // ReleaseDeliveries ends the leases of claimed deliveries that are still

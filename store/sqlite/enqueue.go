@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
 
 // EnqueueDeliveries inserts deliveries in one transaction with one prepared
-// statement. It fills ID, Status (pending), TriggeredAt (now), NextAttemptAt
+// statements. It fills ID, Status (pending), TriggeredAt (now), NextAttemptAt
 // (TriggeredAt), CreatedAt and UpdatedAt when they are empty. A delivery
 // whose IdempotencyKey is already used for its TargetID, in the database or
 // earlier in the same call, is not inserted: its result and its ID name the
@@ -26,46 +27,29 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 	results := make([]store.EnqueueResult, len(deliveries))
 
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		insert, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
-		var existing *sql.Stmt
-		for i, d := range deliveries {
-			res, err := insert.ExecContext(ctx, d.ID, string(d.Channel), d.TargetID, d.TargetName,
-				d.TargetURL, d.UserID, d.EventID, d.EventType, d.Payload, d.IdempotencyKey,
-				string(d.Status), d.AttemptCount, d.MaxAttempts, ms(d.NextAttemptAt), ms(d.LeaseUntil),
-				ms(d.TriggeredAt), ms(d.CompletedAt), ms(d.CreatedAt), ms(d.UpdatedAt))
-			if err != nil {
-				return fmt.Errorf("delivery %s: %w", d.ID, wrapDriver(err))
+		inserted := make(map[string]bool, len(deliveries))
+		statements := map[int]*sql.Stmt{}
+		defer func() {
+			for _, st := range statements {
+				_ = st.Close()
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				results[i] = store.EnqueueResult{ID: d.ID}
-				continue
-			}
-			if existing == nil {
-				existing, err = tx.PrepareContext(ctx,
-					`SELECT id FROM deliveries WHERE target_id = ? AND idempotency_key = ? AND idempotency_key != ''`)
-				if err != nil {
+		}()
+		for start := 0; start < len(deliveries); start += enqueueChunk {
+			chunk := deliveries[start:min(start+enqueueChunk, len(deliveries))]
+			st := statements[len(chunk)]
+			if st == nil {
+				var err error
+				if st, err = s.txStatement(ctx, tx, insertDeliveriesQuery(len(chunk))); err != nil {
 					return err
 				}
-				defer existing.Close()
+				statements[len(chunk)] = st
 			}
-			if err := existing.QueryRowContext(ctx, d.TargetID, d.IdempotencyKey).Scan(&d.ID); err != nil {
-				return fmt.Errorf("find delivery with idempotency key %q for target %s: %w",
-					d.IdempotencyKey, d.TargetID, wrapDriver(err))
+			if err := insertChunk(ctx, st, chunk, inserted); err != nil {
+				return err
 			}
-			results[i] = store.EnqueueResult{ID: d.ID, Duplicate: true}
 		}
 
-		return nil
+		return s.resolveDuplicates(ctx, tx, deliveries, inserted, results)
 	})
 	if err != nil {
 		return nil, wrapf(err, "enqueue %d deliveries", len(deliveries))
@@ -99,4 +83,83 @@ func fillDelivery(d *store.Delivery, now time.Time) {
 		d.UpdatedAt = now
 	}
 	d.CreatedAt, d.UpdatedAt = truncMS(d.CreatedAt), truncMS(d.UpdatedAt)
+}
+
+const selectByIdempotencyKey = `SELECT id FROM deliveries
+	WHERE target_id = ? AND idempotency_key = ? AND idempotency_key != ''`
+
+// enqueueChunk is the number of deliveries per INSERT statement. One
+// statement with many rows costs far less per row than one statement per
+// row; 50 rows take 950 bound parameters, well under SQLite's limit of
+// 32766.
+const enqueueChunk = 50
+
+// insertDeliveriesQuery returns an INSERT of n deliveries that skips rows
+// whose idempotency key is already used for their target and returns the
+// ids of the rows it inserted.
+func insertDeliveriesQuery(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO deliveries (" + deliveryColumns + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
+
+	return b.String()
+}
+
+// insertChunk runs one multi-row INSERT and marks the ids it inserted.
+func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, inserted map[string]bool) error {
+	args := make([]any, 0, len(chunk)*19)
+	for _, d := range chunk {
+		args = append(args, d.ID, string(d.Channel), d.TargetID, d.TargetName, d.TargetURL, d.UserID,
+			d.EventID, d.EventType, d.Payload, d.IdempotencyKey, string(d.Status), d.AttemptCount,
+			d.MaxAttempts, ms(d.NextAttemptAt), ms(d.LeaseUntil), ms(d.TriggeredAt), ms(d.CompletedAt),
+			ms(d.CreatedAt), ms(d.UpdatedAt))
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		inserted[id] = true
+	}
+
+	return rows.Err()
+}
+
+// resolveDuplicates fills results, naming the existing delivery for every
+// delivery that was not inserted, and sets that delivery's ID to it.
+func (s *Store) resolveDuplicates(ctx context.Context, tx *sql.Tx, deliveries []*store.Delivery, inserted map[string]bool,
+	results []store.EnqueueResult) error {
+	var existing *sql.Stmt
+	for i, d := range deliveries {
+		if inserted[d.ID] {
+			results[i] = store.EnqueueResult{ID: d.ID}
+			continue
+		}
+		if existing == nil {
+			var err error
+			existing, err = s.txStatement(ctx, tx, selectByIdempotencyKey)
+			if err != nil {
+				return err
+			}
+			defer existing.Close()
+		}
+		if err := existing.QueryRowContext(ctx, d.TargetID, d.IdempotencyKey).Scan(&d.ID); err != nil {
+			return fmt.Errorf("find delivery with idempotency key %q for target %s: %w",
+				d.IdempotencyKey, d.TargetID, wrapDriver(err))
+		}
+		results[i] = store.EnqueueResult{ID: d.ID, Duplicate: true}
+	}
+
+	return nil
 }

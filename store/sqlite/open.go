@@ -25,6 +25,8 @@ type Store struct {
 	log    *slog.Logger
 	path   string
 	closed atomic.Bool
+
+	prepared writerStatements
 }
 
 var _ store.Store = (*Store)(nil)
@@ -56,8 +58,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 
+	s.prepared, err = prepareWriterStatements(ctx, s.writer, hotQueries())
+	if err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
+
 	s.reader, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, false))
 	if err != nil {
+		s.prepared.close()
 		_ = s.writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, wrapDriver(err))
 	}
@@ -77,6 +86,7 @@ func dsn(path string, busy time.Duration, writer bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "cache_size(-16384)")
 	if writer {
 		q.Set("_txlock", "immediate")
 	} else {
@@ -94,6 +104,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	rerr := s.reader.Close()
+	s.prepared.close()
 	werr := s.writer.Close()
 	if werr != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, wrapDriver(werr))
@@ -114,7 +125,7 @@ func (s *Store) check() error {
 	return nil
 }
 
-// nowMS returns the current time truncated to the millisecond, as stored.
+// nowUTC returns the current time truncated to the millisecond, as stored.
 func (s *Store) nowUTC() time.Time {
 	return s.now().UTC().Truncate(time.Millisecond)
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// recordStatements are the prepared statements of one RecordAttempts
-// transaction, prepared on first use.
+// recordStatements are the statements of one RecordAttempts transaction,
+// taken from the writer's prepared statements on first use.
 type recordStatements struct {
+	store *Store
 	tx    *sql.Tx
 	cache map[string]*sql.Stmt
 }
@@ -21,7 +22,7 @@ func (r *recordStatements) get(ctx context.Context, query string) (*sql.Stmt, er
 	if st, ok := r.cache[query]; ok {
 		return st, nil
 	}
-	st, err := r.tx.PrepareContext(ctx, query)
+	st, err := r.store.txStatement(ctx, r.tx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -37,13 +38,19 @@ func (r *recordStatements) close() {
 }
 
 const (
-	selectDeliveryState = `SELECT channel, target_id, status, attempt_count FROM deliveries WHERE id = ?`
-	insertAttempt       = `INSERT INTO attempts (delivery_id, number, status, response_status,
+	// updateDeliveryState counts the attempt and moves the delivery to its
+	// new state unless it is already final. SET expressions read the row's
+	// old values, so every CASE sees the status before this update.
+	updateDeliveryState = `UPDATE deliveries SET attempt_count = attempt_count + 1,
+		next_attempt_at = CASE WHEN status IN ('success', 'failed') THEN next_attempt_at ELSE ? END,
+		lease_until = CASE WHEN status IN ('success', 'failed') THEN lease_until ELSE 0 END,
+		completed_at = CASE WHEN status IN ('success', 'failed') THEN completed_at ELSE ? END,
+		status = CASE WHEN status IN ('success', 'failed') THEN status ELSE ? END,
+		updated_at = ?
+		WHERE id = ? RETURNING channel, target_id, attempt_count`
+	insertAttempt = `INSERT INTO attempts (delivery_id, number, status, response_status,
 		response_body, error_message, duration_ms, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	updateDeliveryState = `UPDATE deliveries SET attempt_count = ?, status = ?, next_attempt_at = ?,
-		lease_until = 0, completed_at = ?, updated_at = ? WHERE id = ?`
-	updateDeliveryCount = `UPDATE deliveries SET attempt_count = ?, updated_at = ? WHERE id = ?`
-	webhookSuccess      = `UPDATE webhook_endpoints SET last_triggered_at = ?, success_count = success_count + 1,
+	webhookSuccess = `UPDATE webhook_endpoints SET last_triggered_at = ?, success_count = success_count + ?,
 		consecutive_failures = 0, first_failure_at = 0 WHERE id = ?`
 	webhookFailure = `UPDATE webhook_endpoints SET last_triggered_at = ?, failure_count = failure_count + 1,
 		consecutive_failures = consecutive_failures + 1,
@@ -73,176 +80,227 @@ var disableQueries = map[store.Channel]string{
 // in AttemptCount, but the delivery's status, next attempt time, lease and
 // completion time stay as they are.
 func (s *Store) RecordAttempts(ctx context.Context, p store.RecordParams) (store.RecordResult, error) {
-	result := store.RecordResult{Disabled: []store.DisabledTarget{}}
 	for i, rec := range p.Records {
 		if rec.Status != store.StatusRetrying && !rec.Status.Final() {
 			return store.RecordResult{}, fmt.Errorf("sqlite: record attempt %d of delivery %q: status %q: "+
 				"use retrying, success or failed: %w", i, rec.Attempt.DeliveryID, rec.Status, store.ErrInvalid)
 		}
 	}
-	now := ms(p.Now)
+	var result store.RecordResult
 
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		result.Disabled = result.Disabled[:0]
-		stmts := &recordStatements{tx: tx, cache: map[string]*sql.Stmt{}}
-		defer stmts.close()
+		r := &recorder{
+			stmts:     recordStatements{store: s, tx: tx, cache: map[string]*sql.Stmt{}},
+			params:    p,
+			now:       ms(p.Now),
+			successes: map[targetKey]*successRun{},
+		}
+		defer r.stmts.close()
 		for _, rec := range p.Records {
-			disabled, err := s.recordOne(ctx, stmts, p, now, rec)
-			if err != nil {
+			if err := r.record(ctx, rec); err != nil {
 				return fmt.Errorf("delivery %q: %w", rec.Attempt.DeliveryID, wrapDriver(err))
 			}
-			result.Disabled = append(result.Disabled, disabled...)
 		}
+		if err := r.flushAll(ctx); err != nil {
+			return err
+		}
+		result = store.RecordResult{Disabled: r.disabled}
 
 		return nil
 	})
 	if err != nil {
 		return store.RecordResult{}, wrapf(err, "record %d attempts", len(p.Records))
 	}
+	if result.Disabled == nil {
+		result.Disabled = []store.DisabledTarget{}
+	}
 
 	return result, nil
 }
 
-// recordOne stores one attempt and its effects inside the transaction.
-func (s *Store) recordOne(ctx context.Context, stmts *recordStatements, p store.RecordParams, now int64,
-	rec store.AttemptRecord) ([]store.DisabledTarget, error) {
+type targetKey struct {
+	channel store.Channel
+	id      string
+}
+
+// successRun is a run of successful attempts on one target that no failure
+// interrupts: its counter updates are written as one statement.
+type successRun struct {
+	count       int
+	lastStarted int64
+}
+
+// recorder is the state of one RecordAttempts transaction.
+type recorder struct {
+	stmts     recordStatements
+	params    store.RecordParams
+	now       int64
+	successes map[targetKey]*successRun
+	order     []targetKey // successes keys in first-seen order
+	disabled  []store.DisabledTarget
+}
+
+// record stores one attempt and its effects inside the transaction.
+func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 	a := rec.Attempt
-	st, err := stmts.get(ctx, selectDeliveryState)
-	if err != nil {
-		return nil, err
+	completed := int64(0)
+	if rec.Status.Final() {
+		completed = r.now
 	}
-	var channel, targetID, status string
-	var count int
-	err = st.QueryRowContext(ctx, a.DeliveryID).Scan(&channel, &targetID, &status, &count)
+	st, err := r.stmts.get(ctx, updateDeliveryState)
+	if err != nil {
+		return err
+	}
+	var channel, targetID string
+	var number int
+	err = st.QueryRowContext(ctx, ms(rec.NextAttemptAt), completed, string(rec.Status), r.now, a.DeliveryID).
+		Scan(&channel, &targetID, &number)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // the delivery was deleted; nothing to record
+		return nil // the delivery was deleted; nothing to record
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	count++
-
-	if err := exec(ctx, stmts, insertAttempt, a.DeliveryID, count, string(a.Status), a.ResponseStatus,
+	if err := r.exec(ctx, insertAttempt, a.DeliveryID, number, string(a.Status), a.ResponseStatus,
 		store.Excerpt(a.ResponseBody), a.ErrorMessage, a.DurationMS, ms(a.StartedAt)); err != nil {
-		return nil, err
-	}
-	if store.DeliveryStatus(status).Final() {
-		err = exec(ctx, stmts, updateDeliveryCount, count, now, a.DeliveryID)
-	} else {
-		next, completed := ms(rec.NextAttemptAt), int64(0)
-		if rec.Status.Final() {
-			completed = now
-		}
-		err = exec(ctx, stmts, updateDeliveryState, count, string(rec.Status), next, completed, now, a.DeliveryID)
-	}
-	if err != nil {
-		return nil, err
+		return err
 	}
 
-	ch := store.Channel(channel)
-	disabled, err := s.updateTarget(ctx, stmts, p, now, ch, targetID, a)
-	if err != nil {
-		return nil, err
+	key := targetKey{channel: store.Channel(channel), id: targetID}
+	if err := r.updateTarget(ctx, key, a); err != nil {
+		return err
 	}
 	if rec.DisableReason != "" {
-		d, err := disable(ctx, stmts, ch, targetID, rec.DisableReason, now)
-		if err != nil {
-			return nil, err
+		if err := r.flush(ctx, key); err != nil {
+			return err
 		}
-		disabled = append(disabled, d...)
+		return r.disable(ctx, key, rec.DisableReason)
 	}
 
-	return disabled, nil
+	return nil
 }
 
-// updateTarget updates the counters of the delivery's target and applies
-// the consecutive-failure rule to webhook endpoints.
-func (s *Store) updateTarget(ctx context.Context, stmts *recordStatements, p store.RecordParams, now int64,
-	ch store.Channel, targetID string, a store.Attempt) ([]store.DisabledTarget, error) {
+// updateTarget updates the counters of the delivery's target. Successes on
+// webhook endpoints and Slack integrations are gathered into runs and
+// written by flush; a failure first writes the run before it.
+func (r *recorder) updateTarget(ctx context.Context, key targetKey, a store.Attempt) error {
 	success := a.Status == store.AttemptSuccess
-	started := ms(a.StartedAt)
-	switch ch {
+	if success && (key.channel == store.ChannelWebhook || key.channel == store.ChannelSlack) {
+		run := r.successes[key]
+		if run == nil {
+			run = &successRun{}
+			r.successes[key] = run
+			r.order = append(r.order, key)
+		}
+		run.count++
+		run.lastStarted = ms(a.StartedAt)
+		return nil
+	}
+	if success {
+		return nil // email settings and GitHub integrations count nothing on success
+	}
+	if err := r.flush(ctx, key); err != nil {
+		return err
+	}
+	switch key.channel {
 	case store.ChannelWebhook:
-		if success {
-			return nil, exec(ctx, stmts, webhookSuccess, started, targetID)
-		}
-		return s.webhookFailed(ctx, stmts, p, now, targetID, a)
+		return r.webhookFailed(ctx, key.id, a)
 	case store.ChannelSlack:
-		if success {
-			return nil, exec(ctx, stmts, slackSuccess, started, targetID)
-		}
-		return nil, exec(ctx, stmts, slackFailure, a.ErrorMessage, now, targetID)
+		return r.exec(ctx, slackFailure, a.ErrorMessage, r.now, key.id)
 	case store.ChannelEmail:
-		if !success {
-			return nil, exec(ctx, stmts, emailFailure, a.ErrorMessage, now, targetID)
-		}
+		return r.exec(ctx, emailFailure, a.ErrorMessage, r.now, key.id)
 	case store.ChannelGitHub:
-		if !success {
-			return nil, exec(ctx, stmts, githubFailure, a.ErrorMessage, now, targetID)
+		return r.exec(ctx, githubFailure, a.ErrorMessage, r.now, key.id)
+	}
+
+	return nil
+}
+
+// flush writes the pending success run of one target, if any.
+func (r *recorder) flush(ctx context.Context, key targetKey) error {
+	run := r.successes[key]
+	if run == nil || run.count == 0 {
+		return nil
+	}
+	count := run.count
+	run.count = 0
+	if key.channel == store.ChannelWebhook {
+		return r.exec(ctx, webhookSuccess, run.lastStarted, count, key.id)
+	}
+
+	return r.exec(ctx, slackSuccess, run.lastStarted, key.id)
+}
+
+func (r *recorder) flushAll(ctx context.Context) error {
+	for _, key := range r.order {
+		if err := r.flush(ctx, key); err != nil {
+			return err
 		}
 	}
 
-	return nil, nil
+	return nil
 }
 
-func (s *Store) webhookFailed(ctx context.Context, stmts *recordStatements, p store.RecordParams, now int64,
-	targetID string, a store.Attempt) ([]store.DisabledTarget, error) {
-	st, err := stmts.get(ctx, webhookFailure)
-	if err != nil {
-		return nil, err
-	}
-	var active, failures int
-	var firstFailure int64
-	err = st.QueryRowContext(ctx, ms(a.StartedAt), now, a.ErrorMessage, now, targetID).
-		Scan(&active, &failures, &firstFailure)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // the endpoint was deleted
-	}
-	if err != nil {
-		return nil, err
-	}
-	if active == 0 || p.DisableAfterFailures <= 0 || failures < p.DisableAfterFailures {
-		return nil, nil
-	}
-	if now-firstFailure < p.DisableAfterWindow.Milliseconds() {
-		return nil, nil
-	}
-	reason := fmt.Sprintf("%d consecutive failures since %s", failures,
-		fromMS(firstFailure).Format(time.RFC3339))
-
-	return disable(ctx, stmts, store.ChannelWebhook, targetID, reason, now)
-}
-
-// disable deactivates an active target with reason. Email settings have no
-// active flag and are never disabled.
-func disable(ctx context.Context, stmts *recordStatements, ch store.Channel, targetID, reason string,
-	now int64) ([]store.DisabledTarget, error) {
-	query, ok := disableQueries[ch]
-	if !ok {
-		return nil, nil
-	}
-	st, err := stmts.get(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	var id string
-	err = st.QueryRowContext(ctx, reason, now, targetID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // already inactive, or deleted
-	}
-	if err != nil {
-		return nil, err
-	}
-
-	return []store.DisabledTarget{{Channel: ch, TargetID: targetID, Reason: reason}}, nil
-}
-
-func exec(ctx context.Context, stmts *recordStatements, query string, args ...any) error {
-	st, err := stmts.get(ctx, query)
+func (r *recorder) exec(ctx context.Context, query string, args ...any) error {
+	st, err := r.stmts.get(ctx, query)
 	if err != nil {
 		return err
 	}
 	_, err = st.ExecContext(ctx, args...)
 
 	return err
+}
+
+// webhookFailed counts a failed attempt on a webhook endpoint and applies
+// the consecutive-failure rule.
+func (r *recorder) webhookFailed(ctx context.Context, targetID string, a store.Attempt) error {
+	p, now := r.params, r.now
+	st, err := r.stmts.get(ctx, webhookFailure)
+	if err != nil {
+		return err
+	}
+	var active, failures int
+	var firstFailure int64
+	err = st.QueryRowContext(ctx, ms(a.StartedAt), now, a.ErrorMessage, now, targetID).
+		Scan(&active, &failures, &firstFailure)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // the endpoint was deleted
+	}
+	if err != nil {
+		return err
+	}
+	if active == 0 || p.DisableAfterFailures <= 0 || failures < p.DisableAfterFailures {
+		return nil
+	}
+	if now-firstFailure < p.DisableAfterWindow.Milliseconds() {
+		return nil
+	}
+	reason := fmt.Sprintf("%d consecutive failures since %s", failures,
+		fromMS(firstFailure).Format(time.RFC3339))
+
+	return r.disable(ctx, targetKey{channel: store.ChannelWebhook, id: targetID}, reason)
+}
+
+// disable deactivates an active target with reason and reports it. Email
+// settings have no active flag and are never disabled.
+func (r *recorder) disable(ctx context.Context, key targetKey, reason string) error {
+	query, ok := disableQueries[key.channel]
+	if !ok {
+		return nil
+	}
+	st, err := r.stmts.get(ctx, query)
+	if err != nil {
+		return err
+	}
+	var id string
+	err = st.QueryRowContext(ctx, reason, r.now, key.id).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // already inactive, or deleted
+	}
+	if err != nil {
+		return err
+	}
+	r.disabled = append(r.disabled, store.DisabledTarget{Channel: key.channel, TargetID: key.id, Reason: reason})
+
+	return nil
 }

@@ -131,14 +131,16 @@ CREATE TABLE deliveries (
     completed_at    INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 -- Listing by endpoint or integration, newest first; also deletes by target
 -- and the per-target cap of a claim.
 CREATE INDEX deliveries_target ON deliveries (target_id, id);
 -- Listing one user's deliveries, newest first.
 CREATE INDEX deliveries_user ON deliveries (user_id, id);
--- Claims: only deliveries still in the queue are indexed.
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
+-- Claims: only deliveries still in the queue are indexed, and the index
+-- holds every column a claim filters and ranks on, so finding the due rows
+-- never reads the table.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id, lease_until, target_id, status)
     WHERE status IN ('pending', 'retrying');
 -- Pruning: only final deliveries are indexed.
 CREATE INDEX deliveries_completed ON deliveries (completed_at)
