@@ -60,7 +60,7 @@ type env struct {
 	logs  *lockedBuffer
 }
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	t.Helper()
 	key, err := store.GenerateKey()
 	if err != nil {
