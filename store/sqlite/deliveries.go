@@ -115,8 +115,8 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	return out, nil
 }
 
-// RetryDelivery puts a final delivery back in the queue, due at p.Now, with
-// MaxAttempts set to one more than the attempts made. It returns
+// RetryDelivery puts a final delivery back in the queue, due at p.Now, and
+// raises MaxAttempts to one more than the attempts made when it is lower. It returns
 // store.ErrConflict when the delivery is still pending or retrying.
 func (s *Store) RetryDelivery(ctx context.Context, p store.RetryParams) (*store.Delivery, error) {
 	if !p.Access.Valid() {
@@ -137,7 +137,7 @@ func (s *Store) RetryDelivery(ctx context.Context, p store.RetryParams) (*store.
 			return fmt.Errorf("delivery is %s, not final: %w", status, store.ErrConflict)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
-			lease_until = 0, completed_at = 0, max_attempts = attempt_count + 1, updated_at = ?
+			lease_until = 0, completed_at = 0, max_attempts = max(max_attempts, attempt_count + 1), updated_at = ?
 			WHERE id = ?`, now, now, p.ID)
 		if err != nil {
 			return err

@@ -74,8 +74,8 @@ func scanEmail(row interface{ Scan(...any) error }) (*store.EmailSettings, error
 }
 
 // UpdateEmailSettings writes every field of rec except ID, UserID and
-// CreatedAt. The settings are found by rec.UserID, or by rec.ID when
-// rec.UserID is empty.
+// CreatedAt. It finds the settings by rec.ID and checks access against the
+// stored owner; rec.UserID and rec.CreatedAt are read back from the store.
 func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, rec *store.EmailSettings) error {
 	if !access.Valid() {
 		return store.ErrNotFound
@@ -83,21 +83,17 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 	rec.LastErrorAt = truncMS(rec.LastErrorAt)
 	now := s.nowUTC()
 	where, args := accessFilter(access)
-	key, keyValue := "user_id = ?", rec.UserID
-	if rec.UserID == "" {
-		key, keyValue = "id = ?", rec.ID
-	}
 
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx, `UPDATE email_settings SET email_address = ?,
 			notify_workflow_completion = ?, notify_command_execution = ?, notify_system_alerts = ?,
 			notify_project_updates = ?, last_error = ?, last_error_at = ?, updated_at = ?
-			WHERE `+key+` AND `+where+` RETURNING id, user_id, created_at`,
+			WHERE id = ? AND `+where+` RETURNING user_id, created_at`,
 			append([]any{rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
 				boolInt(rec.NotifyCommandExecution), boolInt(rec.NotifySystemAlerts),
 				boolInt(rec.NotifyProjectUpdates), rec.LastError, ms(rec.LastErrorAt), ms(now),
-				keyValue}, args...)...).Scan(&rec.ID, &rec.UserID, &created)
+				rec.ID}, args...)...).Scan(&rec.UserID, &created)
 		if err != nil {
 			return err
 		}
@@ -106,7 +102,7 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 		return nil
 	})
 
-	return wrapf(err, "update email settings of user %q", rec.UserID)
+	return wrapf(err, "update email settings %q", rec.ID)
 }
 
 // ListEmailSettings returns email settings newest first; it ignores

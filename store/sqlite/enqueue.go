@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,8 +20,8 @@ import (
 func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Delivery) ([]store.EnqueueResult, error) {
 	now := s.nowUTC()
 	for i, d := range deliveries {
-		if d == nil || d.UserID == "" || d.TargetID == "" {
-			return nil, fmt.Errorf("sqlite: enqueue delivery %d: missing user id or target id: %w", i, store.ErrInvalid)
+		if err := validateDelivery(d); err != nil {
+			return nil, fmt.Errorf("sqlite: enqueue delivery %d: %w: %w", i, err, store.ErrInvalid)
 		}
 		fillDelivery(d, now)
 	}
@@ -56,6 +57,25 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 	}
 
 	return results, nil
+}
+
+func validateDelivery(d *store.Delivery) error {
+	switch {
+	case d == nil:
+		return errors.New("nil delivery")
+	case d.UserID == "":
+		return errors.New("empty user id")
+	case d.TargetID == "":
+		return errors.New("empty target id")
+	case d.EventType == "":
+		return errors.New("empty event type")
+	}
+	switch d.Channel {
+	case store.ChannelWebhook, store.ChannelSlack, store.ChannelEmail, store.ChannelGitHub:
+		return nil
+	}
+
+	return fmt.Errorf("unknown channel %q: use webhook, slack, email or github", d.Channel)
 }
 
 // fillDelivery sets the defaults of a new delivery and truncates its times

@@ -38,18 +38,20 @@ func (r *recordStatements) close() {
 }
 
 const (
-	// updateDeliveryState counts the attempt and moves the delivery to its
-	// new state unless it is already final. SET expressions read the row's
-	// old values, so every CASE sees the status before this update.
-	updateDeliveryState = `UPDATE deliveries SET attempt_count = attempt_count + 1,
-		next_attempt_at = CASE WHEN status IN ('success', 'failed') THEN next_attempt_at ELSE ? END,
-		lease_until = CASE WHEN status IN ('success', 'failed') THEN lease_until ELSE 0 END,
-		completed_at = CASE WHEN status IN ('success', 'failed') THEN completed_at ELSE ? END,
-		status = CASE WHEN status IN ('success', 'failed') THEN status ELSE ? END,
-		updated_at = ?
-		WHERE id = ? RETURNING channel, target_id, attempt_count`
+	// updateDeliveryState counts the attempt and moves a delivery that is
+	// still queued to its new state.
+	updateDeliveryState = `UPDATE deliveries SET attempt_count = attempt_count + 1, status = ?,
+		next_attempt_at = ?, lease_until = 0, completed_at = ?, updated_at = ?
+		WHERE id = ? AND status IN ('pending', 'retrying')
+		RETURNING channel, target_id, attempt_count`
+	selectFinalDelivery = `SELECT channel, target_id, attempt_count + 1 FROM deliveries WHERE id = ?`
+	// insertAttempt numbers the attempt as the caller computed, or after the
+	// highest stored number when that is higher: a late attempt on a final
+	// delivery that was then retried must not take a used number.
 	insertAttempt = `INSERT INTO attempts (delivery_id, number, status, response_status,
-		response_body, error_message, duration_ms, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+		response_body, error_message, duration_ms, started_at)
+		SELECT ?1, max(?2, COALESCE(MAX(number), 0) + 1), ?3, ?4, ?5, ?6, ?7, ?8
+		FROM attempts WHERE delivery_id = ?1`
 	webhookSuccess = `UPDATE webhook_endpoints SET last_triggered_at = ?, success_count = success_count + ?,
 		consecutive_failures = 0, first_failure_at = 0 WHERE id = ?`
 	webhookFailure = `UPDATE webhook_endpoints SET last_triggered_at = ?, failure_count = failure_count + 1,
@@ -76,9 +78,10 @@ var disableQueries = map[store.Channel]string{
 
 // RecordAttempts stores the attempts of p.Records with their deliveries' new
 // states and their targets' counters in one transaction, as documented on
-// store.DeliveryStore. An attempt for a final delivery is stored and counted
-// in AttemptCount, but the delivery's status, next attempt time, lease and
-// completion time stay as they are.
+// store.DeliveryStore. The targets' times (LastTriggeredAt, LastUsedAt,
+// FirstFailureAt, LastErrorAt) are the attempts' StartedAt. An attempt for a
+// final delivery is stored and counted by its target, but the delivery row
+// does not change.
 func (s *Store) RecordAttempts(ctx context.Context, p store.RecordParams) (store.RecordResult, error) {
 	for i, rec := range p.Records {
 		if rec.Status != store.StatusRetrying && !rec.Status.Final() {
@@ -143,23 +146,9 @@ type recorder struct {
 // record stores one attempt and its effects inside the transaction.
 func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 	a := rec.Attempt
-	completed := int64(0)
-	if rec.Status.Final() {
-		completed = r.now
-	}
-	st, err := r.stmts.get(ctx, updateDeliveryState)
-	if err != nil {
-		return err
-	}
-	var channel, targetID string
-	var number int
-	err = st.QueryRowContext(ctx, ms(rec.NextAttemptAt), completed, string(rec.Status), r.now, a.DeliveryID).
-		Scan(&channel, &targetID, &number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the delivery was deleted; nothing to record
-	}
-	if err != nil {
-		return err
+	channel, targetID, number, found, err := r.updateDelivery(ctx, rec)
+	if err != nil || !found {
+		return err // a delivery that no longer exists is skipped
 	}
 	if err := r.exec(ctx, insertAttempt, a.DeliveryID, number, string(a.Status), a.ResponseStatus,
 		store.Excerpt(a.ResponseBody), a.ErrorMessage, a.DurationMS, ms(a.StartedAt)); err != nil {
@@ -178,6 +167,39 @@ func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 	}
 
 	return nil
+}
+
+// updateDelivery moves a queued delivery to its new state and returns its
+// target and the attempt's number. A final delivery stays as it is.
+func (r *recorder) updateDelivery(ctx context.Context, rec store.AttemptRecord) (
+	channel, targetID string, number int, found bool, err error) {
+	next, completed := ms(rec.NextAttemptAt), int64(0)
+	if rec.Status.Final() {
+		completed = r.now
+	} else if next == 0 {
+		next = r.now // a retry without a time is due at once
+	}
+	st, err := r.stmts.get(ctx, updateDeliveryState)
+	if err != nil {
+		return "", "", 0, false, err
+	}
+	err = st.QueryRowContext(ctx, string(rec.Status), next, completed, r.now, rec.Attempt.DeliveryID).
+		Scan(&channel, &targetID, &number)
+	if errors.Is(err, sql.ErrNoRows) {
+		st, err = r.stmts.get(ctx, selectFinalDelivery)
+		if err != nil {
+			return "", "", 0, false, err
+		}
+		err = st.QueryRowContext(ctx, rec.Attempt.DeliveryID).Scan(&channel, &targetID, &number)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", 0, false, nil
+	}
+	if err != nil {
+		return "", "", 0, false, err
+	}
+
+	return channel, targetID, number, true, nil
 }
 
 // updateTarget updates the counters of the delivery's target. Successes on
@@ -206,11 +228,11 @@ func (r *recorder) updateTarget(ctx context.Context, key targetKey, a store.Atte
 	case store.ChannelWebhook:
 		return r.webhookFailed(ctx, key.id, a)
 	case store.ChannelSlack:
-		return r.exec(ctx, slackFailure, a.ErrorMessage, r.now, key.id)
+		return r.exec(ctx, slackFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
 	case store.ChannelEmail:
-		return r.exec(ctx, emailFailure, a.ErrorMessage, r.now, key.id)
+		return r.exec(ctx, emailFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
 	case store.ChannelGitHub:
-		return r.exec(ctx, githubFailure, a.ErrorMessage, r.now, key.id)
+		return r.exec(ctx, githubFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
 	}
 
 	return nil
@@ -261,7 +283,7 @@ func (r *recorder) webhookFailed(ctx context.Context, targetID string, a store.A
 	}
 	var active, failures int
 	var firstFailure int64
-	err = st.QueryRowContext(ctx, ms(a.StartedAt), now, a.ErrorMessage, now, targetID).
+	err = st.QueryRowContext(ctx, ms(a.StartedAt), ms(a.StartedAt), a.ErrorMessage, ms(a.StartedAt), targetID).
 		Scan(&active, &failures, &firstFailure)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // the endpoint was deleted

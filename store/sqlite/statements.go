@@ -37,7 +37,7 @@ func (w writerStatements) close() {
 func hotQueries() []string {
 	qs := []string{
 		claimSelect, claimUpdate, insertDeliveriesQuery(enqueueChunk), selectByIdempotencyKey,
-		updateDeliveryState, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
+		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
 	for _, q := range disableQueries {

@@ -19,8 +19,9 @@ CREATE TABLE github_integrations (
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL
 );
+-- GitHub compares owner and repository names without regard to ASCII case.
 CREATE UNIQUE INDEX github_integrations_repository
-    ON github_integrations (user_id, repository_owner, repository_name);
+    ON github_integrations (user_id, repository_owner COLLATE NOCASE, repository_name COLLATE NOCASE);
 CREATE INDEX github_integrations_user ON github_integrations (user_id, id);
 
 CREATE TABLE slack_integrations (
