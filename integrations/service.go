@@ -20,13 +20,6 @@ import (
 type Service struct {
 	d  *Dispatcher
 	st store.Store
-
-	// policy replaces the URL policy built from the configuration when not
-	// nil; tests in this package use it to reach loopback receivers.
-	policy *urlPolicy
-	// clients replaces the leaf settings when not nil, for the same
-	// reason.
-	clients *clientSettings
 }
 
 func (s *Service) now() time.Time { return s.d.cfg.Now().UTC() }

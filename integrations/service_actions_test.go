@@ -26,7 +26,7 @@ type serviceFixture struct {
 	smtp   *fakesmtp.Server
 }
 
-func newServiceFixture(t *testing.T) *serviceFixture {
+func newServiceFixture(t *testing.T, configure func(*Config)) *serviceFixture {
 	t.Helper()
 	key, err := store.GenerateKey()
 	if err != nil {
@@ -41,11 +41,6 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	d, err := New(Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	gh := fakegithub.New()
 	t.Cleanup(gh.Close)
 	sl := fakeslack.New(t)
@@ -55,14 +50,24 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 	}
 	t.Cleanup(func() { _ = mail.Close() })
 
-	svc := d.Service()
-	svc.policy = &urlPolicy{allowPrivate: true}
-	svc.clients = &clientSettings{
-		slackAPIURL:  sl.URL(),
-		githubAPIURL: gh.URL,
-		email:        &email.Config{Host: mail.Host(), Port: mail.Port(), TLSPolicy: email.TLSNone, From: "noreply@example.com", Timeout: 5 * time.Second},
-		timeout:      5 * time.Second,
+	cfg := Config{
+		Store:                st,
+		AllowPrivateNetworks: true,
+		SlackAPIURL:          sl.URL(),
+		GitHubAPIURL:         gh.URL,
+		Email: &email.Config{
+			Host: mail.Host(), Port: mail.Port(), TLSPolicy: email.TLSNone,
+			From: "noreply@example.com", Timeout: 5 * time.Second,
+		},
 	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := d.Service()
 
 	return &serviceFixture{svc: svc, st: st, github: gh, slack: sl, smtp: mail}
 }
@@ -71,7 +76,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestVerifyGitHubBadCredentials(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.github.AddRepo(fakegithub.Repo{Owner: "octo", Name: "hello"})
@@ -107,7 +112,7 @@ func TestVerifyGitHubBadCredentials(t *testing.T) {
 
 func TestVerifyAndSyncGitHub(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.github.AddToken("ghp_good", "octo")
@@ -151,7 +156,7 @@ func TestVerifyAndSyncGitHub(t *testing.T) {
 
 func TestCreateGitHubIssue(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.github.AddToken("ghp_good", "octo")
@@ -176,7 +181,7 @@ func TestCreateGitHubIssue(t *testing.T) {
 
 func TestSlackTestMessageAndChannelNotFound(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.slack.AddToken("xoxb-good", "chat:write")
@@ -220,7 +225,7 @@ func TestSlackTestMessageAndChannelNotFound(t *testing.T) {
 
 func TestVerifySlackRevokedTokenDeactivates(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.slack.AddChannel(fakeslack.Channel{ID: "C0ALERTS", Name: "alerts", Member: true})
@@ -241,7 +246,7 @@ func TestVerifySlackRevokedTokenDeactivates(t *testing.T) {
 
 func TestSendTestEmail(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice", Email: "alice@example.com"}
 	if err := fx.svc.SendTestEmail(ctx, alice); err != nil {
@@ -267,7 +272,7 @@ func TestSendTestEmail(t *testing.T) {
 
 func TestAutoSyncOnce(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	fx.github.AddToken("ghp_good", "octo")

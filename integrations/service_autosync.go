@@ -7,25 +7,14 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// defaultAutoSyncInterval is how often pull requests of integrations with
-// auto_sync_prs on are synced in the background.
-const defaultAutoSyncInterval = 15 * time.Minute
-
 // autoSyncPage is how many integrations one store read returns.
 const autoSyncPage = 100
-
-// autoSyncInterval returns the background sync period.
-//
-// TODO: read it from Config once it has an auto-sync interval field.
-func (s *Service) autoSyncInterval() time.Duration {
-	return defaultAutoSyncInterval
-}
 
 // runAutoSync syncs the pull requests of every active integration with
 // auto_sync_prs on, once per interval, until ctx ends. The dispatcher runs
 // it on its own goroutine between Start and Stop.
 func (s *Service) runAutoSync(ctx context.Context) {
-	ticker := time.NewTicker(s.autoSyncInterval())
+	ticker := time.NewTicker(s.d.cfg.AutoSyncInterval)
 	defer ticker.Stop()
 	for {
 		select {

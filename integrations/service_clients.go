@@ -24,31 +24,20 @@ type clientSettings struct {
 // retries included, so an API request cannot hang on a stalled service.
 const syncTimeout = 60 * time.Second
 
-// clientSettings returns the leaf settings.
-//
-// TODO: read them from Config (Slack and GitHub API URLs, SMTP settings,
-// HTTP client options) once it carries those fields; until then only tests
-// in this package can aim the leaves at fake servers, through s.clients.
+// clientSettings returns the leaf settings from the configuration.
 func (s *Service) clientSettings() clientSettings {
-	if s.clients != nil {
-		return *s.clients
-	}
+	cfg := s.d.cfg
 
-	return clientSettings{timeout: 15 * time.Second}
+	return clientSettings{
+		slackAPIURL:  cfg.SlackAPIURL,
+		githubAPIURL: cfg.GitHubAPIURL,
+		email:        cfg.Email,
+		timeout:      syncAttemptTimeout,
+	}
 }
 
-// urlPolicy returns the destinations webhook URLs may use.
-//
-// TODO: build it from Config (private networks, allowed prefixes,
-// resolver) once it carries those fields; until then every private
-// destination is rejected unless a test sets s.policy.
-func (s *Service) urlPolicy() urlPolicy {
-	if s.policy != nil {
-		return *s.policy
-	}
-
-	return urlPolicy{}
-}
+// syncAttemptTimeout bounds one HTTP attempt of a synchronous call.
+const syncAttemptTimeout = 15 * time.Second
 
 func (s *Service) slackClient(token string) (*slack.Client, error) {
 	cs := s.clientSettings()
@@ -89,6 +78,9 @@ func (s *Service) githubClient(token string) (*github.Client, error) {
 var ErrEmailNotConfigured = errors.New("integrations: email is not configured: set the SMTP settings in Config")
 
 func (s *Service) emailSender() (*email.Sender, error) {
+	if s.d.mailer != nil {
+		return s.d.mailer, nil
+	}
 	cs := s.clientSettings()
 	if cs.email == nil {
 		return nil, ErrEmailNotConfigured

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 // WebhookInput carries the writable fields of a webhook endpoint, with the
@@ -209,12 +210,16 @@ func (in WebhookInput) applyTo(rec *store.WebhookEndpoint) {
 func (s *Service) validateWebhook(ctx context.Context, in WebhookInput, rec *store.WebhookEndpoint) error {
 	f := fieldErrors{}
 	checkName(f, "name", rec.Name, maxNameLength)
-	s.urlPolicy().checkURL(ctx, f, "url", rec.URL)
+	s.checkWebhookURL(ctx, f, "url", rec.URL)
 	if in.Secret != nil {
 		checkSecret(f, "secret", *in.Secret, false)
 	}
 	switch rec.SignatureScheme {
 	case store.SchemeHishamOS, store.SchemeStandard, store.SchemeBoth:
+		err := webhook.ValidateSecret(webhook.Scheme(rec.SignatureScheme), webhook.Secret(rec.Secret.Reveal()))
+		if rec.Secret.IsSet() && err != nil {
+			f.add("secret", "must be whsec_ followed by base64 for the standard and both signature schemes; omit it to have one generated")
+		}
 	default:
 		f.add("signature_scheme", "must be hishamos, standard or both")
 	}
@@ -226,7 +231,7 @@ func (s *Service) validateWebhook(ctx context.Context, in WebhookInput, rec *sto
 	checkRange(f, "retry_count", rec.RetryCount, minRetryCount, maxRetryCount)
 	checkRange(f, "timeout_seconds", rec.TimeoutSeconds, minTimeoutSeconds, maxTimeoutSeconds)
 	checkCustomEvents(f, rec.CustomEvents)
-	checkHeaders(f, rec.Headers)
+	checkHeaders(f, rec.Headers, webhook.HeaderNamesFor(s.d.cfg.ProductName))
 
 	return f.err()
 }

@@ -3,7 +3,6 @@ package integrations
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/hishamos/integrations-external/store"
@@ -38,7 +37,7 @@ func (s *Service) SendWebhookTest(ctx context.Context, c Caller, id string, payl
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.deliverWebhookNow(ctx, ep, EventWebhookTest, body)
+	d, err := s.d.deliverWebhookNow(ctx, ep, EventWebhookTest, body)
 	if err != nil {
 		return nil, fmt.Errorf("integrations: test webhook endpoint %q: %w", id, err)
 	}
@@ -82,17 +81,4 @@ func webhookTestResult(d *store.Delivery) *WebhookTestResult {
 	}
 
 	return res
-}
-
-// errWebhookTestUnavailable is returned until the dispatcher can make one
-// webhook attempt on demand.
-var errWebhookTestUnavailable = errors.New("integrations: webhook test deliveries are not available yet")
-
-// deliverWebhookNow makes one attempt of a new delivery to ep now and
-// returns the recorded delivery.
-//
-// TODO: call the dispatcher's on-demand attempt (Dispatcher.deliverWebhookNow)
-// once it exists; this adapter keeps the Service compiling until then.
-func (s *Service) deliverWebhookNow(_ context.Context, _ *store.WebhookEndpoint, _ string, _ []byte) (*store.Delivery, error) {
-	return nil, errWebhookTestUnavailable
 }

@@ -30,8 +30,10 @@ func fieldsOf(t *testing.T, err error) map[string]string {
 
 func TestWebhookValidation(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
-	fx.svc.policy = &urlPolicy{resolver: fixedResolver{netip.MustParseAddr("93.184.215.14")}}
+	fx := newServiceFixture(t, func(c *Config) {
+		c.AllowPrivateNetworks = false
+		c.Resolver = fixedResolver{netip.MustParseAddr("93.184.215.14")}
+	})
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	cases := []struct {
@@ -88,7 +90,7 @@ func TestWebhookValidation(t *testing.T) {
 
 func TestWebhookPutPatchAndRotate(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	ep, generated, err := fx.svc.CreateWebhookEndpoint(ctx, alice, WebhookInput{
@@ -140,7 +142,7 @@ func TestWebhookPutPatchAndRotate(t *testing.T) {
 
 func TestFieldValidation(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	_, err := fx.svc.CreateSlackIntegration(ctx, alice, SlackInput{
@@ -166,7 +168,7 @@ func TestFieldValidation(t *testing.T) {
 
 func TestEmailSettingsGetOrCreate(t *testing.T) {
 	t.Parallel()
-	fx := newServiceFixture(t)
+	fx := newServiceFixture(t, nil)
 	ctx := context.Background()
 	alice := Caller{UserID: "alice", Email: "alice@example.com"}
 	got, err := fx.svc.GetEmailSettings(ctx, alice, "")

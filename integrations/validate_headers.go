@@ -1,9 +1,12 @@
 package integrations
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 const (
@@ -12,29 +15,10 @@ const (
 	maxHeaderValueBytes = 1000
 )
 
-// reservedHeaders are set by the library or by net/http on every webhook
-// request; a custom header may not replace them, so a user cannot forge a
-// signature or break the framing.
-var reservedHeaders = map[string]bool{
-	"Host":                true,
-	"Content-Length":      true,
-	"Content-Type":        true,
-	"Transfer-Encoding":   true,
-	"Connection":          true,
-	"Upgrade":             true,
-	"Te":                  true,
-	"Trailer":             true,
-	"Keep-Alive":          true,
-	"Proxy-Connection":    true,
-	"Proxy-Authorization": true,
-	"User-Agent":          true,
-	"Webhook-Id":          true,
-	"Webhook-Timestamp":   true,
-	"Webhook-Signature":   true,
-}
-
-// checkHeaders validates custom webhook request headers.
-func checkHeaders(f fieldErrors, headers map[string]string) {
+// checkHeaders validates custom webhook request headers: the count and
+// sizes here, then names, values and the reserved names (the signature,
+// event and delivery headers, framing headers) with webhook.ValidateHeaders.
+func checkHeaders(f fieldErrors, headers map[string]string, names webhook.HeaderNames) {
 	if len(headers) > maxHeaders {
 		f.add("headers", "must have at most "+strconv.Itoa(maxHeaders)+" entries")
 		return
@@ -44,13 +28,20 @@ func checkHeaders(f fieldErrors, headers map[string]string) {
 		switch {
 		case name == "" || len(name) > maxHeaderNameLength || !isToken(name):
 			f.add("headers", "header names must be 1 to 100 letters, digits or !#$%&'*+-.^_`|~")
-		case reservedHeaders[canonical] || strings.HasPrefix(canonical, "X-Hishamos-"):
-			f.add("headers", "header "+canonical+" is set by the library and cannot be overridden")
 		case len(value) > maxHeaderValueBytes:
 			f.add("headers", "header "+canonical+" value must be at most "+strconv.Itoa(maxHeaderValueBytes)+" bytes")
 		case strings.ContainsAny(value, "\r\n\x00") || hasControlExceptTab(value):
 			f.add("headers", "header "+canonical+" value must not contain line breaks or control characters")
 		}
+	}
+	if len(f) > 0 {
+		return
+	}
+	var herr *webhook.HeaderError
+	if err := webhook.ValidateHeaders(headers, names); errors.As(err, &herr) {
+		f.add("headers", "header "+herr.Name+": "+herr.Problem)
+	} else if err != nil {
+		f.add("headers", "are invalid: "+err.Error())
 	}
 }
 

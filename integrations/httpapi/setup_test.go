@@ -13,6 +13,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/hishamos/integrations-external/email"
+	"github.com/hishamos/integrations-external/internal/fakegithub"
+	"github.com/hishamos/integrations-external/internal/fakeslack"
+	"github.com/hishamos/integrations-external/internal/fakesmtp"
 
 	"github.com/hishamos/integrations-external/integrations"
 	"github.com/hishamos/integrations-external/integrations/httpapi"
@@ -53,11 +59,14 @@ var bearerAuth = httpapi.AuthenticatorFunc(func(r *http.Request) (httpapi.Princi
 })
 
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	store store.Store
-	disp  *integrations.Dispatcher
-	logs  *lockedBuffer
+	t      *testing.T
+	srv    *httptest.Server
+	store  store.Store
+	disp   *integrations.Dispatcher
+	logs   *lockedBuffer
+	github *fakegithub.Server
+	slack  *fakeslack.Server
+	smtp   *fakesmtp.Server
 }
 
 func openSQLite(t testing.TB) store.Store {
@@ -85,7 +94,22 @@ func setup(t *testing.T) *env {
 	st := openSQLite(t)
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d, err := integrations.New(integrations.Config{Store: st, Logger: logger})
+	gh := fakegithub.New()
+	t.Cleanup(gh.Close)
+	sl := fakeslack.New(t)
+	mail, err := fakesmtp.Start(fakesmtp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mail.Close() })
+	d, err := integrations.New(integrations.Config{
+		Store: st, Logger: logger, AllowPrivateNetworks: true,
+		SlackAPIURL: sl.URL(), GitHubAPIURL: gh.URL,
+		Email: &email.Config{
+			Host: mail.Host(), Port: mail.Port(), TLSPolicy: email.TLSNone,
+			From: "noreply@example.com", Timeout: 5 * time.Second,
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +117,7 @@ func setup(t *testing.T) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	return &env{t: t, srv: srv, store: st, disp: d, logs: logs}
+	return &env{t: t, srv: srv, store: st, disp: d, logs: logs, github: gh, slack: sl, smtp: mail}
 }
 
 type response struct {
@@ -165,4 +189,21 @@ func (e *env) expect(r response, status int) {
 	if r.status != status {
 		e.t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
 	}
+}
+
+// newPanickingHandler returns a handler whose authenticator panics, and
+// which logs to e's log buffer.
+func newPanickingHandler(e *env) http.Handler {
+	auth := httpapi.AuthenticatorFunc(func(*http.Request) (httpapi.Principal, error) {
+		panic("authenticator bug")
+	})
+	logger := slog.New(slog.NewTextHandler(e.logs, nil))
+
+	return httpapi.New(e.disp.Service(), httpapi.Options{Authenticator: auth, Logger: logger})
+}
+
+func newServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
