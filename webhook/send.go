@@ -158,7 +158,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	res.Classification = ClassifyStatus(res.StatusCode)
 	if res.Classification != Success {
 		res.Err = &attemptError{
-			msg:  fmt.Sprintf("HTTP %d: %s", res.StatusCode, truncateRunes(res.Excerpt, errorExcerptRunes)),
+			msg:  fmt.Sprintf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(truncateRunes(res.Excerpt, errorExcerptRunes))),
 			kind: ErrHTTPStatus,
 		}
 		res.DisableEndpoint = res.StatusCode == http.StatusGone
@@ -195,14 +195,10 @@ func (s *Sender) exchange(httpReq *http.Request) Result {
 // ExcerptRunes characters. Reading the rest (up to the limit) lets the
 // transport reuse the connection.
 func readExcerpt(body io.Reader) (string, error) {
-	head := make([]byte, ExcerptRunes*utf8.UTFMax)
-	n, err := io.ReadFull(body, head)
-	head = head[:n]
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		err = nil
-	}
-	if err == nil && n == len(head) {
-		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-n)))
+	const headBytes = ExcerptRunes * utf8.UTFMax
+	head, err := io.ReadAll(io.LimitReader(body, headBytes))
+	if err == nil && len(head) == headBytes {
+		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-len(head))))
 	}
 
 	return truncateRunes(strings.ToValidUTF8(string(head), "\uFFFD"), ExcerptRunes), err
@@ -289,8 +285,10 @@ func (s *Sender) buildRequest(req Request) (*http.Request, error) {
 	default:
 		return nil, invalid("webhook: method %q is not allowed: use POST, PUT or PATCH", req.Method)
 	}
-	if err := ValidateHeaders(req.Headers, s.names); err != nil {
-		return nil, invalid("%v", err)
+	if len(req.Headers) > 0 {
+		if err := ValidateHeaders(req.Headers, s.names); err != nil {
+			return nil, invalid("%v", err)
+		}
 	}
 
 	httpReq, err := http.NewRequest(method, req.URL, bytes.NewReader(req.Body))
