@@ -123,7 +123,7 @@ func (s *Service) defaultEmail(ctx context.Context, c Caller, owner string) stri
 	if s.d.cfg.UserEmail == nil {
 		return ""
 	}
-	addr, err := s.d.cfg.UserEmail(ctx, owner)
+	addr, err := s.lookupUserEmail(ctx, owner)
 	if err != nil {
 		s.d.cfg.Logger.WarnContext(ctx, "integrations: user email lookup failed", "user_id", owner, "error", err)
 		return ""
@@ -141,4 +141,16 @@ func validEmail(addr string) bool {
 	checkEmailAddress(f, addr)
 
 	return len(f) == 0
+}
+
+// lookupUserEmail calls the host's Config.UserEmail and turns a panic in it
+// into an error, so a host bug cannot take down an API request.
+func (s *Service) lookupUserEmail(ctx context.Context, userID string) (addr string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("integrations: Config.UserEmail panicked for user %q: %v", userID, v)
+		}
+	}()
+
+	return s.d.cfg.UserEmail(ctx, userID)
 }

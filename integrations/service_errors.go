@@ -2,7 +2,6 @@ package integrations
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -113,8 +112,3 @@ func (e *RemoteError) Error() string {
 
 // Unwrap returns the leaf error.
 func (e *RemoteError) Unwrap() error { return e.Err }
-
-// notFound wraps store.ErrNotFound with the kind of record and its id.
-func notFound(kind, id string) error {
-	return fmt.Errorf("integrations: %s %q: %w", kind, id, store.ErrNotFound)
-}

@@ -14,7 +14,8 @@ import (
 // WebhookInput carries the writable fields of a webhook endpoint, with the
 // same nil rules as GitHubInput. Update (PUT) also resets omitted lists and
 // header maps to empty and omitted numbers, method and signature scheme to
-// their defaults.
+// their defaults. A header value equal to MaskedHeaderValue keeps the
+// stored value of that header.
 type WebhookInput struct {
 	Name                        *string
 	URL                         *string
@@ -103,6 +104,9 @@ func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in Web
 	wasActive := rec.IsActive
 	if replace {
 		resetWebhook(rec)
+		if in.Headers == nil {
+			rec.Headers = map[string]string{}
+		}
 	}
 	in.applyTo(rec)
 	if err := s.validateWebhook(ctx, in, rec); err != nil {
@@ -121,7 +125,8 @@ func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in Web
 }
 
 // resetWebhook sets the writable fields that a PUT replaces to their
-// defaults; name, URL and secrets keep their values.
+// defaults; name, URL and secrets keep their values, and headers are
+// replaced after masked values were matched with the stored ones.
 func resetWebhook(rec *store.WebhookEndpoint) {
 	rec.TriggerOnWorkflowCompletion = false
 	rec.TriggerOnCommandExecution = false
@@ -129,7 +134,6 @@ func resetWebhook(rec *store.WebhookEndpoint) {
 	rec.TriggerOnSystemAlert = false
 	rec.IsActive = false
 	rec.CustomEvents = []string{}
-	rec.Headers = map[string]string{}
 	rec.Method = store.DefaultMethod
 	rec.RetryCount = store.DefaultRetryCount
 	rec.TimeoutSeconds = store.DefaultTimeoutSeconds
@@ -197,10 +201,7 @@ func (in WebhookInput) applyTo(rec *store.WebhookEndpoint) {
 	}
 	setString(&rec.Method, in.Method)
 	if in.Headers != nil {
-		rec.Headers = make(map[string]string, len(*in.Headers))
-		for k, v := range *in.Headers {
-			rec.Headers[k] = v
-		}
+		rec.Headers = mergeHeaders(rec.Headers, *in.Headers)
 	}
 	setInt(&rec.RetryCount, in.RetryCount)
 	setInt(&rec.TimeoutSeconds, in.TimeoutSeconds)

@@ -294,3 +294,53 @@ func TestPanicRecovered(t *testing.T) {
 		t.Errorf("panic not logged with request id %q", id)
 	}
 }
+
+func TestCredentialHeadersMasked(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	recv := fakereceiver.New(t, fakereceiver.OK())
+	r := e.do("POST", "webhooks/", "alice", map[string]any{
+		"name": "h", "url": recv.URL, "headers": map[string]string{"Authorization": "Bearer HEADERSECRET42", "X-Team": "blue"},
+	})
+	e.expect(r, http.StatusCreated)
+	if strings.Contains(string(r.body), "HEADERSECRET42") {
+		t.Fatal("create response shows a credential header value")
+	}
+	rec := r.json(t)
+	id := rec["id"].(string)
+	headers := rec["headers"].(map[string]any)
+	if headers["Authorization"] != "[redacted]" || headers["X-Team"] != "blue" {
+		t.Errorf("headers = %v", headers)
+	}
+	// Sending back what was read keeps the stored credential.
+	r = e.do("PUT", "webhooks/"+id+"/", "alice", map[string]any{"headers": headers, "is_active": true})
+	e.expect(r, http.StatusOK)
+	e.expect(e.do("POST", "webhooks/"+id+"/test/", "alice", nil), http.StatusOK)
+	reqs := recv.Requests()
+	if len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer HEADERSECRET42" {
+		t.Errorf("receiver got Authorization %q, want the stored value", reqs[0].Header.Get("Authorization"))
+	}
+}
+
+func TestRemoteFailureStatuses(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.slack.AddToken("xoxb-good", "chat:write")
+	e.slack.AddChannel(fakeslack.Channel{ID: "C0ALERTS", Name: "alerts", Member: true})
+	r := e.do("POST", "slack/", "alice", map[string]any{"workspace_name": "acme", "channel_id": "C0ALERTS", "bot_token": "xoxb-good"})
+	id := r.json(t)["id"].(string)
+
+	e.slack.FailNext("chat.postMessage", 1, fakeslack.Failure{Status: 429, RetryAfter: "7"})
+	r = e.do("POST", "slack/"+id+"/test-message/", "alice", nil)
+	e.expect(r, http.StatusTooManyRequests)
+	if got := r.header.Get("Retry-After"); got != "7" {
+		t.Errorf("Retry-After = %q, want 7", got)
+	}
+	if !strings.HasPrefix(r.json(t)["error"].(string), "Slack API error: ") {
+		t.Errorf("body = %s", r.body)
+	}
+
+	e.slack.FailNext("chat.postMessage", 5, fakeslack.Failure{Status: 500})
+	r = e.do("POST", "slack/"+id+"/test-message/", "alice", nil)
+	e.expect(r, http.StatusBadGateway)
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hishamos/integrations-external/integrations"
 	"github.com/hishamos/integrations-external/store"
 )
 
@@ -119,7 +120,7 @@ type webhookView struct {
 	TriggerOnSystemAlert        bool              `json:"trigger_on_system_alert"`
 	CustomEvents                []string          `json:"custom_events"`
 	Method                      string            `json:"method"`
-	Headers                     map[string]string `json:"headers"`
+	Headers                     map[string]string `json:"headers"` // credential values masked
 	RetryCount                  int               `json:"retry_count"`
 	TimeoutSeconds              int               `json:"timeout_seconds"`
 	IsActive                    bool              `json:"is_active"`
@@ -139,9 +140,12 @@ func viewWebhook(e *store.WebhookEndpoint) webhookView {
 	if events == nil {
 		events = []string{}
 	}
-	headers := e.Headers
-	if headers == nil {
-		headers = map[string]string{}
+	headers := make(map[string]string, len(e.Headers))
+	for name, value := range e.Headers {
+		if integrations.IsCredentialHeader(name) {
+			value = integrations.MaskedHeaderValue
+		}
+		headers[name] = value
 	}
 	v := webhookView{
 		ID: e.ID, User: e.UserID, Name: e.Name, URL: e.URL, HasSecret: e.Secret.IsSet(),

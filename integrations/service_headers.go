@@ -1,0 +1,54 @@
+package integrations
+
+import (
+	"net/http"
+	"strings"
+)
+
+// MaskedHeaderValue replaces the value of a credential-like custom header
+// in API responses. Sending it back unchanged in an update keeps the stored
+// value, so a client can PUT what it read.
+const MaskedHeaderValue = "[redacted]"
+
+// credentialHeaderWords mark header names whose values are credentials.
+var credentialHeaderWords = []string{"authorization", "token", "secret", "key", "cookie", "password", "auth", "signature"}
+
+// IsCredentialHeader reports whether a custom header's value should be
+// masked in responses, such as Authorization or X-Api-Key.
+func IsCredentialHeader(name string) bool {
+	lower := strings.ToLower(name)
+	for _, w := range credentialHeaderWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+
+	return false
+}
+
+// mergeHeaders returns the new header map: each value equal to
+// MaskedHeaderValue keeps the stored value of the same header.
+func mergeHeaders(stored, given map[string]string) map[string]string {
+	out := make(map[string]string, len(given))
+	for name, value := range given {
+		if value == MaskedHeaderValue {
+			if old, ok := lookupHeader(stored, name); ok {
+				value = old
+			}
+		}
+		out[name] = value
+	}
+
+	return out
+}
+
+func lookupHeader(headers map[string]string, name string) (string, bool) {
+	canonical := http.CanonicalHeaderKey(name)
+	for k, v := range headers {
+		if http.CanonicalHeaderKey(k) == canonical {
+			return v, true
+		}
+	}
+
+	return "", false
+}
