@@ -26,14 +26,14 @@
 // # Sending
 //
 // [Sender.Send] makes exactly one attempt and returns a [Result] with the
-// status, a [Classification] (Success for 2xx only; Retryable for 408, 425,
-// 429, 5xx, timeouts and network errors; Permanent for 3xx, other 4xx and
-// blocked destinations), a parsed Retry-After, a response excerpt of at most
-// [ExcerptRunes] characters, and DisableEndpoint after 410 Gone. Redirects
+// status, a [Classification], a parsed Retry-After, a response excerpt of at
+// most [ExcerptRunes] characters, and DisableEndpoint after 410 Gone. Only
+// 2xx is Success. 408, 425, 429, 5xx, timeouts and network errors are
+// Retryable. 3xx, other 4xx and blocked destinations are Permanent. Redirects
 // are never followed. A timeout covers the whole exchange, including a body
 // that stalls, and is reported as "Request timeout after Ns".
 //
-// Every connection goes through a dial-time guard that refuses loopback,
+// Every connection goes through a dial-time guard that rejects loopback,
 // private, link-local (cloud metadata), CGNAT, unique-local, multicast and
 // unspecified addresses, in any IPv4-mapped or NAT64 form, on the address
 // actually dialled. [WithAllowPrivateNetworks] and [WithAllowedPrefixes]

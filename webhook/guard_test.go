@@ -30,8 +30,8 @@ func TestSendBlocksAddressZoo(t *testing.T) {
 	s := webhook.NewSender(webhook.WithResolver(resolver))
 	t.Cleanup(s.Close)
 
-	// Non-canonical IPv4 literals fail URL validation before any dial;
-	// the dial-time guard refuses the same forms too (see the netguard
+	// Non-canonical IPv4 literals fail URL validation before any dial.
+	// The dial-time guard rejects the same forms too (see the netguard
 	// tests), so neither layer alone lets them through.
 	invalid, blocked := webhook.ErrInvalidRequest, webhook.ErrBlockedDestination
 	tests := []struct {

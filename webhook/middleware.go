@@ -7,13 +7,13 @@ import (
 	"net/http"
 )
 
-// ErrBodyTooLarge is the reason Middleware answers 413 with when the
-// request body is longer than Verifier.MaxBodyBytes.
+// ErrBodyTooLarge is the message of Middleware's 413 response to a
+// request body longer than Verifier.MaxBodyBytes.
 var ErrBodyTooLarge = errors.New("webhook: request body too large")
 
 // Middleware returns a handler that reads the request body through
 // MaxBodyBytes, verifies it and, when it verifies, calls next with
-// r.Body replaced by the exact bytes received. On failure it answers 413
+// r.Body replaced by the exact bytes received. On failure it responds 413
 // for a body over the limit and 401 otherwise, with a plain-text reason,
 // and next is not called.
 func (v Verifier) Middleware(next http.Handler) http.Handler {

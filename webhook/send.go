@@ -54,8 +54,8 @@ type Request struct {
 	// delivery, so receivers can drop duplicates.
 	DeliveryID string
 
-	// Secrets are the currently valid signing secrets, newest first; during
-	// a rotation overlap pass the new and the old one, and the request
+	// Secrets are the currently valid signing secrets, newest first. During
+	// a rotation overlap, pass the new and the old one: the request then
 	// carries a signature for each. With no secret the request is sent
 	// unsigned.
 	Secrets []Secret
@@ -90,13 +90,13 @@ type Result struct {
 	Excerpt string
 
 	// RetryAfter is the delay the receiver asked for with Retry-After,
-	// clamped to the sender's maximum. HasRetryAfter tells whether a valid
-	// value was given.
+	// clamped to the sender's maximum. HasRetryAfter reports whether a
+	// valid value was given.
 	RetryAfter    time.Duration
 	HasRetryAfter bool
 
-	// DisableEndpoint is true after 410 Gone: the receiver asks never to
-	// be called again.
+	// DisableEndpoint is true after 410 Gone, which means the receiver no
+	// longer exists, so the caller should deactivate the endpoint.
 	DisableEndpoint bool
 
 	// Err is nil on success. Otherwise Err.Error() is the text to store
@@ -110,7 +110,7 @@ type Result struct {
 // Sentinel errors matched by errors.Is on Result.Err.
 var (
 	ErrTimeout            = errors.New("webhook request timed out")
-	ErrHTTPStatus         = errors.New("webhook receiver answered with a non-2xx status")
+	ErrHTTPStatus         = errors.New("webhook receiver responded with a non-2xx status")
 	ErrBlockedDestination = netguard.ErrBlocked
 	ErrNetwork            = errors.New("webhook request failed on the network")
 	ErrInvalidRequest     = errors.New("webhook request is invalid")

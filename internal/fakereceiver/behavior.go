@@ -5,25 +5,25 @@ import (
 	"strings"
 )
 
-// Behavior decides how a Server answers. Build one with the functions of
+// Behavior decides how a Server responds. Build one with the functions of
 // this package.
 type Behavior struct {
 	respond func(s *Server, n int, w http.ResponseWriter, r *http.Request)
 }
 
-// OK answers 200 with the body "ok" to every request.
+// OK responds 200 with the body "ok" to every request.
 func OK() Behavior {
 	return Respond(http.StatusOK, nil, "ok")
 }
 
-// Respond answers every request with status, header and body.
+// Respond responds to every request with status, header and body.
 func Respond(status int, header http.Header, body string) Behavior {
 	return Behavior{respond: func(_ *Server, _ int, w http.ResponseWriter, _ *http.Request) {
 		writeResponse(w, status, header, body)
 	}}
 }
 
-// FailThenOK answers status (with a short body naming it) to the first
+// FailThenOK responds with status (with a short body naming it) to the first
 // failures requests and 200 to every later one.
 func FailThenOK(failures, status int) Behavior {
 	return Behavior{respond: func(_ *Server, n int, w http.ResponseWriter, _ *http.Request) {
@@ -35,18 +35,18 @@ func FailThenOK(failures, status int) Behavior {
 	}}
 }
 
-// TooManyRequests answers 429 with the given Retry-After value, which may
+// TooManyRequests responds 429 with the given Retry-After value, which may
 // be seconds, an HTTP-date or anything else a test needs.
 func TooManyRequests(retryAfter string) Behavior {
 	return Respond(http.StatusTooManyRequests, http.Header{"Retry-After": {retryAfter}}, "slow down")
 }
 
-// Gone answers 410 Gone.
+// Gone responds 410 Gone.
 func Gone() Behavior {
 	return Respond(http.StatusGone, nil, "gone")
 }
 
-// Redirect answers status (a 3xx) with Location set to location.
+// Redirect responds with status (a 3xx) with Location set to location.
 func Redirect(status int, location string) Behavior {
 	return Respond(status, http.Header{"Location": {location}}, "")
 }

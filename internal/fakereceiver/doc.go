@@ -2,7 +2,7 @@
 // for webhook receivers in tests.
 //
 // A [Server] records every request it receives (method, path, headers and
-// the exact body bytes), counts the TCP connections it accepts, and answers
+// the exact body bytes), counts the TCP connections it accepts, and responds
 // according to a [Behavior]:
 //
 //   - [OK]: 200 to every request (the default);
@@ -13,7 +13,7 @@
 //   - [StallBody]: status and headers, part of a body, then nothing until
 //     [Server.Release] or the client goes away;
 //   - [EndlessBody]: a body that never ends while the client reads;
-//   - [Hang]: no answer at all until [Server.Release] or the client goes
+//   - [Hang]: no response at all until [Server.Release] or the client goes
 //     away.
 //
 // Tests wait for requests with [Server.WaitForRequests] or

@@ -17,7 +17,7 @@ type Request struct {
 	Path     string
 	RawQuery string
 	Header   http.Header
-	Body     []byte // exact bytes, read in full before the server answers
+	Body     []byte // exact bytes, read in full before the server responds
 	Number   int    // 1 for the first request the server received
 }
 
@@ -42,7 +42,7 @@ type Server struct {
 	changed  chan struct{} // closed and replaced on every new request
 }
 
-// New starts a Server that answers with behavior and registers its Close
+// New starts a Server that responds with behavior and registers its Close
 // with tb.Cleanup.
 func New(tb testing.TB, behavior Behavior) *Server {
 	tb.Helper()
@@ -107,7 +107,7 @@ func (s *Server) Requests() []Request {
 // Connections returns the number of TCP connections the server has
 // accepted. It first makes sure every connection a client completed
 // before the call has been accepted, so a test that expects a client to
-// refuse a destination can assert 0 right after the client returns. Its
+// reject a destination can assert 0 right after the client returns. Its
 // own probe connections are not counted.
 func (s *Server) Connections() int64 { return s.listener.settledCount(&s.probes, &s.probeMu) }
 

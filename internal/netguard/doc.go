@@ -1,16 +1,16 @@
-// Package netguard refuses outbound connections to internal addresses.
+// Package netguard rejects outbound connections to internal addresses.
 //
 // Every outbound HTTP client of the library (webhooks, Slack incoming
 // webhooks, GitHub) dials through a [Guard]. The guard resolves the host
-// name through an injectable [Resolver], refuses the connection when any
-// resolved address is blocked, and checks the address again in
-// [net.Dialer] Control, on the exact address the socket connects to, so a
-// DNS answer that changes between a configuration-time check and the dial
-// (DNS rebinding) cannot reach an internal service.
+// name through an injectable [Resolver] and rejects the connection when any
+// resolved address is blocked. It checks again in [net.Dialer] Control, on
+// the exact address the socket connects to. So a DNS answer that changes
+// between a configuration-time check and the dial (DNS rebinding) cannot
+// reach an internal service.
 //
 // # Blocked addresses
 //
-// By default the guard refuses loopback (127.0.0.0/8, ::1), private
+// By default the guard rejects loopback (127.0.0.0/8, ::1), private
 // (10/8, 172.16/12, 192.168/16), link-local (169.254/16 including the cloud
 // metadata address 169.254.169.254, fe80::/10), shared address space
 // (CGNAT, 100.64/10), unique-local (fc00::/7), multicast, unspecified
@@ -22,7 +22,7 @@
 // IPv4 literals in the forms the C function inet_aton accepts (decimal
 // 2130706433, octal 0177.0.0.1, hex 0x7f.1, shorthand 127.1) are parsed as
 // addresses, never sent to the resolver, and checked like any other address.
-// Names ending in "localhost" are refused before resolution unless loopback
+// Names ending in "localhost" are rejected before resolution unless loopback
 // is allowed.
 //
 // # Opting in

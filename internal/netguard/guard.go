@@ -14,15 +14,15 @@ import (
 // ErrBlocked is the sentinel every [BlockedError] matches with errors.Is.
 var ErrBlocked = errors.New("destination address is blocked")
 
-// BlockedError reports a destination the guard refused. It never contains
+// BlockedError reports a destination the guard rejected. It never contains
 // a URL, only the host name and the address.
 type BlockedError struct {
 	Host   string     // host name as given, without port; may be empty
-	Addr   netip.Addr // the refused address; invalid for a refused name
+	Addr   netip.Addr // the rejected address; invalid for a rejected name
 	Reason string     // one of the Reason... constants
 }
 
-// Error describes the refused destination and how to allow it.
+// Error describes the rejected destination and how to allow it.
 func (e *BlockedError) Error() string {
 	target := e.Host
 	switch {
@@ -128,7 +128,7 @@ func (g *Guard) CheckAddr(addr netip.Addr) error {
 	return &BlockedError{Addr: addr, Reason: reason}
 }
 
-// Resolve returns the addresses of host, refusing the host when any of
+// Resolve returns the addresses of host, rejecting the host when any of
 // them is blocked: a name that resolves to a public and an internal
 // address is treated as internal. host has no port and no brackets. API
 // layers call it when a URL is configured; dials call it again, so a
@@ -185,7 +185,7 @@ func isLocalhostName(name string) bool {
 }
 
 // DialContext resolves address ("host:port") through the guard's
-// resolver and connects to the first allowed address that answers. It
+// resolver and connects to the first allowed address that accepts. It
 // has the signature of http.Transport.DialContext.
 func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(address)
