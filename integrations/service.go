@@ -13,7 +13,7 @@ import (
 // concurrent use.
 //
 // Every method takes the Caller it acts for. Ordinary callers see and
-// change only their own records; another user's record is reported as not
+// change only their own records. Another user's record is reported as not
 // found (an error wrapping store.ErrNotFound), so ids do not leak.
 // Invalid input is a *ValidationError; a failure of Slack, GitHub or the
 // SMTP server is a *RemoteError.

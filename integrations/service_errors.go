@@ -89,11 +89,10 @@ type RemoteError struct {
 	Permanent bool
 	// AuthFailed is true when the credentials were rejected.
 	AuthFailed bool
-	// Timeout is true when the remote service did not answer in time.
+	// Timeout is true when the remote service timed out.
 	Timeout bool
-	// RateLimited is true when the remote service asked us to slow down;
-	// RetryAfter is how long it asked us to wait, or zero when it did not
-	// say.
+	// RateLimited is true when the remote service rate-limited the call.
+	// RetryAfter is the wait it requested, or zero when it sent none.
 	RateLimited bool
 	RetryAfter  time.Duration
 	// Err is the leaf package's error (*slack.Error, *github.Error or

@@ -125,8 +125,8 @@ func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in Web
 }
 
 // resetWebhook sets the writable fields that a PUT replaces to their
-// defaults; name, URL and secrets keep their values, and headers are
-// replaced after masked values were matched with the stored ones.
+// defaults. Name, URL and secrets keep their values. Headers are replaced
+// later, after masked values are matched with the stored ones.
 func resetWebhook(rec *store.WebhookEndpoint) {
 	rec.TriggerOnWorkflowCompletion = false
 	rec.TriggerOnCommandExecution = false

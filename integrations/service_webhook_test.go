@@ -11,7 +11,7 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// fixedResolver answers every name with the same addresses, so no test
+// fixedResolver returns the same addresses for every name, so no test
 // looks up a real name.
 type fixedResolver []netip.Addr
 

@@ -40,7 +40,8 @@ func loadOpenAPI(t *testing.T, e *env) openAPIDoc {
 	return doc
 }
 
-// documented reports whether method path answering status is in doc.
+// documented reports whether doc lists status as a response of method on
+// path.
 func documented(doc openAPIDoc, method, path string, status int) bool {
 	op, ok := doc.Paths[prefix+path][strings.ToLower(method)]
 	if !ok {
