@@ -86,6 +86,9 @@ func TestSendBlocksMetadataAddress(t *testing.T) {
 		if !strings.Contains(res.Err.Error(), "link-local") {
 			t.Errorf("%s: message %q does not name the reason", raw, res.Err)
 		}
+		if strings.Contains(res.Err.Error(), "meta-data") {
+			t.Errorf("%s: message %q contains the URL path", raw, res.Err)
+		}
 	}
 }
 

@@ -74,7 +74,9 @@ type Result struct {
 	// Classification is Success, Retryable or Permanent.
 	Classification Classification
 
-	// StatusCode is the response status, or 0 when no response arrived.
+	// StatusCode is the response status, or 0 when no response arrived. It
+	// is set even when reading the body failed afterwards (Err then says
+	// why).
 	StatusCode int
 
 	// Duration is the time from the start of the request to the end of
@@ -222,7 +224,8 @@ func (s *Sender) classifyError(parent, attemptCtx context.Context, req Request,
 	timeout time.Duration, err error) (Classification, error) {
 	switch {
 	case errors.Is(err, netguard.ErrBlocked):
-		return Permanent, &attemptError{msg: err.Error(), kind: ErrBlockedDestination, cause: unwrapBlocked(err)}
+		blocked := unwrapBlocked(err)
+		return Permanent, &attemptError{msg: blocked.Error(), kind: ErrBlockedDestination, cause: blocked}
 	case parent.Err() != nil:
 		return Retryable, &attemptError{
 			msg:  fmt.Sprintf("request to %s canceled: %v", RedactURL(req.URL), parent.Err()),

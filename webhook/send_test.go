@@ -298,6 +298,9 @@ func TestSendTimeoutWhenBodyStalls(t *testing.T) {
 	if !errors.Is(res.Err, webhook.ErrTimeout) || res.Classification != webhook.Retryable {
 		t.Errorf("got %v %v, want retryable ErrTimeout", res.Classification, res.Err)
 	}
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("StatusCode = %d, want the 200 sent before the stall", res.StatusCode)
+	}
 }
 
 func TestSendTimeoutWhenServerHangs(t *testing.T) {

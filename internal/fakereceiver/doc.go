@@ -18,8 +18,8 @@
 //
 // Tests wait for requests with [Server.WaitForRequests] or
 // [Server.AwaitRequests] instead of sleeping. A Server started with [New]
-// is closed by t.Cleanup; Close releases blocked handlers first, so no
-// goroutine outlives the test.
+// is closed by t.Cleanup, and one from [Start] by its caller. Close
+// releases blocked handlers first, so no goroutine outlives the test.
 //
 // The package is internal: the webhook, integrations, httpapi and example
 // tests share it.

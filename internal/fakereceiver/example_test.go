@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"testing"
 
 	"github.com/hishamos/integrations-external/internal/fakereceiver"
 )
 
 // A receiver that fails once and then accepts, as a retry test uses it.
 func Example() {
-	t := &testing.T{} // in a real test, use the test's own *testing.T
-	s := fakereceiver.New(t, fakereceiver.FailThenOK(1, http.StatusInternalServerError))
+	// In a test, fakereceiver.New(t, ...) also closes the server when the
+	// test ends.
+	s := fakereceiver.Start(fakereceiver.FailThenOK(1, http.StatusInternalServerError))
 	defer s.Close()
 
 	for range 2 {

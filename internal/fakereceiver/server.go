@@ -46,11 +46,20 @@ type Server struct {
 // with tb.Cleanup.
 func New(tb testing.TB, behavior Behavior) *Server {
 	tb.Helper()
+	s := Start(behavior)
+	s.tb = tb
+	tb.Cleanup(s.Close)
+
+	return s
+}
+
+// Start starts a Server outside a test, for examples and benchmarks. The
+// caller must call Close. AwaitRequests needs a Server from New.
+func Start(behavior Behavior) *Server {
 	if behavior.respond == nil {
 		behavior = OK()
 	}
 	s := &Server{
-		tb:       tb,
 		behavior: behavior,
 		released: make(chan struct{}),
 		changed:  make(chan struct{}),
@@ -60,7 +69,6 @@ func New(tb testing.TB, behavior Behavior) *Server {
 	s.httpServer.Listener = s.listener
 	s.httpServer.Start()
 	s.URL = s.httpServer.URL
-	tb.Cleanup(s.Close)
 
 	return s
 }
@@ -134,8 +142,15 @@ func (s *Server) WaitForRequests(ctx context.Context, n int) ([]Request, error) 
 }
 
 // AwaitRequests is WaitForRequests with a 10 second limit that fails the
-// test when it passes. Call it from the test goroutine only.
+// test when it passes. Call it from the test goroutine only, on a Server
+// from New; on a Server from Start it returns nil when the limit passes.
 func (s *Server) AwaitRequests(n int) []Request {
+	if s.tb == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		reqs, _ := s.WaitForRequests(ctx, n)
+		return reqs
+	}
 	s.tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
