@@ -89,6 +89,10 @@ type Config struct {
 	// use https://HOST/api/v3/. Default: https://api.github.com/.
 	GitHubAPIURL string
 
+	// AutoSyncInterval is how often pull requests of GitHub integrations
+	// with auto_sync_prs on are synced in the background. Default: 15m.
+	AutoSyncInterval time.Duration
+
 	// RotationOverlap is how long a rotated-out webhook secret keeps
 	// signing beside the new one, so receivers can switch. Default: 24h.
 	RotationOverlap time.Duration
@@ -146,6 +150,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ProductName == "" {
 		c.ProductName = "HishamOS"
+	}
+	if c.AutoSyncInterval <= 0 {
+		c.AutoSyncInterval = 15 * time.Minute
 	}
 	if c.RotationOverlap == 0 {
 		c.RotationOverlap = 24 * time.Hour

@@ -73,6 +73,11 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	}
 	r.claimer.Add(1)
 	go r.claimLoop()
+	r.claimer.Add(1)
+	go func() {
+		defer r.claimer.Done()
+		d.service.runAutoSync(r.claimCtx)
+	}()
 	go r.shutdownWhenDone()
 
 	d.cfg.Logger.InfoContext(ctx, "integrations: dispatcher started",
