@@ -63,6 +63,8 @@ func classify(addr netip.Addr) (reason string, privateKind bool) {
 // embeddedIPv4 returns the IPv4 address carried inside an IPv4-compatible,
 // NAT64 or 6to4 address, or addr itself. The unspecified address :: and the
 // loopback ::1 lie inside ::/96 but are IPv6 addresses of their own.
+// NOTE: Teredo addresses (2001::/32) carry an obfuscated IPv4 address that
+// is not decoded here; they are judged as ordinary public IPv6 addresses.
 func embeddedIPv4(addr netip.Addr) netip.Addr {
 	if !addr.Is6() {
 		return addr
