@@ -141,7 +141,7 @@ func BenchmarkListDeliveries(b *testing.B) {
 			b.Fatalf("listed %d deliveries, want 50", len(list))
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
 }
 
 // seedDeliveries inserts n deliveries spread over endpoints, with one

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		inserted := make(map[string]bool, len(deliveries))
-		statements := map[int]*sql.Stmt{}
+		statements := map[string]*sql.Stmt{}
 		defer func() {
 			for _, st := range statements {
 				_ = st.Close()
@@ -37,15 +38,17 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 		}()
 		for start := 0; start < len(deliveries); start += enqueueChunk {
 			chunk := deliveries[start:min(start+enqueueChunk, len(deliveries))]
-			st := statements[len(chunk)]
+			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
+			query := insertDeliveriesQuery(len(chunk), keyed)
+			st := statements[query]
 			if st == nil {
 				var err error
-				if st, err = s.txStatement(ctx, tx, insertDeliveriesQuery(len(chunk))); err != nil {
+				if st, err = s.txStatement(ctx, tx, query); err != nil {
 					return err
 				}
-				statements[len(chunk)] = st
+				statements[query] = st
 			}
-			if err := insertChunk(ctx, st, chunk, inserted); err != nil {
+			if err := insertChunk(ctx, st, chunk, keyed, inserted); err != nil {
 				return err
 			}
 		}
@@ -114,10 +117,11 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 // 32766.
 const enqueueChunk = 50
 
-// insertDeliveriesQuery returns an INSERT of n deliveries that skips rows
-// whose idempotency key is already used for their target and returns the
-// ids of the rows it inserted.
-func insertDeliveriesQuery(n int) string {
+// insertDeliveriesQuery returns an INSERT of n deliveries. When keyed, it
+// skips rows whose idempotency key is already used for their target and
+// returns the ids of the rows it inserted; without keys no row can be
+// skipped, and the cheaper plain INSERT is enough.
+func insertDeliveriesQuery(n int, keyed bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO deliveries (" + deliveryColumns + ") VALUES ")
 	for i := range n {
@@ -126,19 +130,31 @@ func insertDeliveriesQuery(n int) string {
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
-	b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
+	if keyed {
+		b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
+	}
 
 	return b.String()
 }
 
 // insertChunk runs one multi-row INSERT and marks the ids it inserted.
-func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, inserted map[string]bool) error {
+func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, keyed bool,
+	inserted map[string]bool) error {
 	args := make([]any, 0, len(chunk)*19)
 	for _, d := range chunk {
 		args = append(args, d.ID, string(d.Channel), d.TargetID, d.TargetName, d.TargetURL, d.UserID,
 			d.EventID, d.EventType, d.Payload, d.IdempotencyKey, string(d.Status), d.AttemptCount,
 			d.MaxAttempts, ms(d.NextAttemptAt), ms(d.LeaseUntil), ms(d.TriggeredAt), ms(d.CompletedAt),
 			ms(d.CreatedAt), ms(d.UpdatedAt))
+	}
+	if !keyed {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		for _, d := range chunk {
+			inserted[d.ID] = true
+		}
+		return nil
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {

@@ -36,7 +36,8 @@ func (w writerStatements) close() {
 // hotQueries lists the statements Open prepares on the writer.
 func hotQueries() []string {
 	qs := []string{
-		claimSelect, claimUpdate, insertDeliveriesQuery(enqueueChunk), selectByIdempotencyKey,
+		claimSelect, claimUpdate, insertDeliveriesQuery(enqueueChunk, false),
+		insertDeliveriesQuery(enqueueChunk, true), selectByIdempotencyKey,
 		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
