@@ -89,7 +89,10 @@ func decodeInto(raw []byte, dst any, fields bodyFields) map[string]string {
 	}
 	problems := map[string]string{}
 	for name := range names {
-		if !fields.writable[name] && !fields.readOnly[name] {
+		switch {
+		case name == "":
+			problems["body"] = "must not contain an empty field name"
+		case !fields.writable[name] && !fields.readOnly[name]:
 			problems[name] = "unknown field"
 		}
 	}
