@@ -35,12 +35,12 @@ const (
 
 // ClaimDeliveries leases up to p.Limit due deliveries, oldest due first, in
 // one transaction. A webhook delivery's lease is its endpoint's
-// TimeoutSeconds (30 when the endpoint is gone) plus p.LeaseMargin; every
-// other delivery's lease is p.Lease.
+// TimeoutSeconds (30 when the endpoint is gone) plus p.LeaseMargin, and
+// every other delivery's lease is p.Lease.
 //
-// NOTE: with MaxPerTarget set, a claim reads at most Limit*20 due
-// deliveries, so targets whose backlogs fill that window can hold back other
-// targets' older-queued deliveries until they drain.
+// NOTE: with MaxPerTarget set, a claim reads at most the Limit*20 oldest
+// due deliveries. When those all belong to capped targets, the claim
+// returns fewer than Limit even if other targets have deliveries due later.
 func (s *Store) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]*store.Delivery, error) {
 	if p.Limit <= 0 {
 		return nil, fmt.Errorf("sqlite: claim deliveries: limit %d: use a positive limit: %w", p.Limit, store.ErrInvalid)

@@ -17,7 +17,7 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// fromMS is the inverse of ms; times come back in UTC.
+// fromMS is the inverse of ms. Times come back in UTC.
 func fromMS(v int64) time.Time {
 	if v == 0 {
 		return time.Time{}

@@ -83,7 +83,8 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	from := "deliveries"
 	if index != "" {
 		// The planner has no statistics to choose between the user and
-		// target indexes; the target index is always the narrower one.
+		// target indexes. A target's deliveries are a subset of its
+		// user's, so the target index is the narrower one.
 		from += " INDEXED BY " + index
 	}
 	limit, largs := limitClause(q.Limit, q.Offset)
@@ -188,7 +189,9 @@ func (s *Store) PruneDeliveries(ctx context.Context, p store.PruneParams) (int, 
 			break
 		}
 	}
-	s.log.InfoContext(ctx, "sqlite: pruned deliveries", "path", s.path, "deleted", total)
+	if total > 0 {
+		s.log.InfoContext(ctx, "sqlite: pruned deliveries", "path", s.path, "deleted", total, "batch_size", batch)
+	}
 
 	return total, nil
 }

@@ -7,7 +7,8 @@
 // synchronous=NORMAL, a busy timeout and foreign keys on for every pooled
 // connection. Writes go through a pool of one connection whose transactions
 // start with BEGIN IMMEDIATE, so a transaction that reads and then writes
-// never fails half way with SQLITE_BUSY; reads use a separate pool. Several
+// waits for the lock at BEGIN instead of failing with SQLITE_BUSY after its
+// first read. Reads use a separate pool. Several
 // processes (or several Stores) may open the same file: they queue on the
 // file lock for up to the busy timeout, after which a call returns
 // [store.ErrBusy].
@@ -28,5 +29,5 @@
 // Secret columns hold text sealed by [store.Keyring.Seal] with additional
 // data naming the table, column and record id, so a sealed value copied to
 // another row or column does not open. The keyring's first key seals new
-// values; older keys still open the values they sealed.
+// values, and older keys still open the values they sealed.
 package sqlite

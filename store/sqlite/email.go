@@ -75,7 +75,7 @@ func scanEmail(row interface{ Scan(...any) error }) (*store.EmailSettings, error
 
 // UpdateEmailSettings writes every field of rec except ID, UserID and
 // CreatedAt. It finds the settings by rec.ID and checks access against the
-// stored owner; rec.UserID and rec.CreatedAt are read back from the store.
+// stored owner. It reads rec.UserID and rec.CreatedAt back from the store.
 func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, rec *store.EmailSettings) error {
 	if !access.Valid() {
 		return store.ErrNotFound
@@ -105,7 +105,7 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 	return wrapf(err, "update email settings %q", rec.ID)
 }
 
-// ListEmailSettings returns email settings newest first; it ignores
+// ListEmailSettings returns email settings newest first and ignores
 // ActiveOnly.
 func (s *Store) ListEmailSettings(ctx context.Context, p store.ListParams) ([]*store.EmailSettings, error) {
 	if err := s.check(); err != nil {

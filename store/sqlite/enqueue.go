@@ -12,8 +12,8 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// EnqueueDeliveries inserts deliveries in one transaction with one prepared
-// statements. It fills ID, Status (pending), TriggeredAt (now), NextAttemptAt
+// EnqueueDeliveries inserts deliveries in one transaction with prepared
+// multi-row INSERT statements. It fills ID, Status (pending), TriggeredAt (now), NextAttemptAt
 // (TriggeredAt), CreatedAt and UpdatedAt when they are empty. A delivery
 // whose IdempotencyKey is already used for its TargetID, in the database or
 // earlier in the same call, is not inserted: its result and its ID name the
@@ -113,14 +113,14 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 
 // enqueueChunk is the number of deliveries per INSERT statement. One
 // statement with many rows costs far less per row than one statement per
-// row; 50 rows take 950 bound parameters, well under SQLite's limit of
+// row. 50 rows take 950 bound parameters, well under SQLite's limit of
 // 32766.
 const enqueueChunk = 50
 
 // insertDeliveriesQuery returns an INSERT of n deliveries. When keyed, it
 // skips rows whose idempotency key is already used for their target and
-// returns the ids of the rows it inserted; without keys no row can be
-// skipped, and the cheaper plain INSERT is enough.
+// returns the ids of the rows it inserted. Rows without keys cannot
+// conflict, so they use the cheaper plain INSERT.
 func insertDeliveriesQuery(n int, keyed bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO deliveries (" + deliveryColumns + ") VALUES ")

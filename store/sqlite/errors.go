@@ -32,7 +32,7 @@ func (e *databaseError) Unwrap() error { return e.kind }
 // wrapDriver maps a driver error to the store's errors: SQLITE_BUSY and
 // SQLITE_LOCKED to store.ErrBusy, unique and primary key violations to
 // store.ErrConflict, sql.ErrNoRows to store.ErrNotFound. Context errors and
-// store errors pass through; every other driver error keeps only its text.
+// store errors pass through. Every other driver error keeps only its text.
 func wrapDriver(err error) error {
 	if err == nil {
 		return nil
@@ -49,6 +49,10 @@ func wrapDriver(err error) error {
 		if errors.Is(err, known) {
 			return err
 		}
+	}
+	var mapped *databaseError
+	if errors.As(err, &mapped) {
+		return err
 	}
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) {
 		return &databaseError{msg: err.Error()}

@@ -182,7 +182,7 @@ func (s *Store) ListGitHubIntegrations(ctx context.Context, p store.ListParams) 
 }
 
 // deleteTarget deletes one endpoint or integration row that access allows,
-// together with its deliveries; attempts and pull requests follow by
+// together with its deliveries. Attempts and pull requests follow by
 // foreign key cascade.
 func (s *Store) deleteTarget(ctx context.Context, access store.Access, table, id string) error {
 	if !access.Valid() {

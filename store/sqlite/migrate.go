@@ -87,7 +87,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return wrapf(err, "apply migration %s to %s", m.name, s.path)
 			}
-			// PRAGMA takes no bound parameters; the version is an int.
+			// PRAGMA takes no bound parameters, and the version is an int.
 			if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version)); err != nil {
 				return wrapf(err, "record schema version %d in %s", m.version, s.path)
 			}

@@ -18,7 +18,7 @@ import (
 // Store is a store.Store kept in one SQLite file. It is safe for concurrent
 // use, and several Stores (in one or several processes) may share a file.
 type Store struct {
-	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	writer *sql.DB // one connection, every transaction BEGIN IMMEDIATE
 	reader *sql.DB
 	keys   *store.Keyring
 	now    func() time.Time
@@ -79,7 +79,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // dsn returns the modernc.org/sqlite data source name for path. Every
 // connection of the pool runs the pragmas when it opens. Writer connections
 // begin their transactions with BEGIN IMMEDIATE, so they take the write lock
-// before their first read; reader connections are query-only.
+// before their first read. Reader connections are query-only.
 func dsn(path string, busy time.Duration, writer bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
@@ -97,7 +97,7 @@ func dsn(path string, busy time.Duration, writer bool) string {
 	return u.String()
 }
 
-// Close closes both connection pools. It is safe to call twice; every
+// Close closes both connection pools. It is safe to call twice, and every
 // method fails with store.ErrClosed afterwards.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {

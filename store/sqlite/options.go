@@ -26,7 +26,7 @@ type Options struct {
 
 	// BusyTimeout is how long a call waits for another connection or
 	// process to release the database lock before it fails with
-	// store.ErrBusy. Default 5 s; it is rounded down to whole milliseconds.
+	// store.ErrBusy. Default 5 s, rounded down to whole milliseconds.
 	BusyTimeout time.Duration
 
 	// MaxReadConns is the size of the read connection pool. Default 4.

@@ -65,7 +65,7 @@ const (
 	githubFailure = `UPDATE github_integrations SET last_error = ?, last_error_at = ? WHERE id = ?`
 )
 
-// disableQueries deactivate an active target; they return a row only when
+// disableQueries deactivate an active target. They return a row only when
 // the target was active, so a target is reported once.
 var disableQueries = map[store.Channel]string{
 	store.ChannelWebhook: `UPDATE webhook_endpoints SET is_active = 0, disabled_reason = ?, updated_at = ?
@@ -204,7 +204,7 @@ func (r *recorder) updateDelivery(ctx context.Context, rec store.AttemptRecord) 
 
 // updateTarget updates the counters of the delivery's target. Successes on
 // webhook endpoints and Slack integrations are gathered into runs and
-// written by flush; a failure first writes the run before it.
+// written by flush. A failure first writes the run before it.
 func (r *recorder) updateTarget(ctx context.Context, key targetKey, a store.Attempt) error {
 	success := a.Status == store.AttemptSuccess
 	if success && (key.channel == store.ChannelWebhook || key.channel == store.ChannelSlack) {
