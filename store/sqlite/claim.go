@@ -15,8 +15,8 @@ import (
 const claimCandidatesPerSlot = 20
 
 const (
-	// claimSelect walks the due deliveries oldest first on the covering
-	// index deliveries_due, skipping excluded targets.
+	// claimSelect walks the due deliveries oldest first on the index
+	// deliveries_due, skipping excluded targets and leased deliveries.
 	claimSelect = `SELECT id, target_id FROM deliveries
 		WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?1 AND lease_until <= ?1
 			AND target_id NOT IN (SELECT value FROM json_each(?2))

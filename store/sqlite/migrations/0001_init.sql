@@ -140,10 +140,10 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_target ON deliveries (target_id, id);
 -- Listing one user's deliveries, newest first.
 CREATE INDEX deliveries_user ON deliveries (user_id, id);
--- Claims: only deliveries still in the queue are indexed, and the index
--- holds every column a claim filters and ranks on, so finding the due rows
--- never reads the table.
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id, lease_until, target_id, status)
+-- Claims: only deliveries still in the queue are indexed, in claim order.
+-- The index leaves out lease_until, so taking a lease rewrites only the
+-- table row.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id)
     WHERE status IN ('pending', 'retrying');
 -- Pruning: only final deliveries are indexed.
 CREATE INDEX deliveries_completed ON deliveries (completed_at)
