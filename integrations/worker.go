@@ -206,8 +206,11 @@ func (r *run) claimOnce() (bool, error) {
 	if !r.nextDue.IsZero() && !r.nextDue.After(now) {
 		r.nextDue = time.Time{}
 	}
+	busy := r.total
 	r.mu.Unlock()
-	if free <= 0 {
+	// Claim in batches: while attempts are in flight, wait until half the
+	// workers are free, so one claim transaction serves several attempts.
+	if free <= 0 || (busy > 0 && free < (d.cfg.Workers+1)/2) {
 		return false, nil
 	}
 

@@ -76,6 +76,7 @@ func (s *Store) RetryDelivery(_ context.Context, p store.RetryParams) (*store.De
 	d.Status = store.StatusPending
 	d.NextAttemptAt = now
 	d.LeaseUntil = time.Time{}
+	s.queued.add(d)
 	d.CompletedAt = time.Time{}
 	d.MaxAttempts = max(d.MaxAttempts, d.AttemptCount+1)
 	d.UpdatedAt = now

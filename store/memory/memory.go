@@ -38,6 +38,7 @@ type Store struct {
 	webhooks    map[string]*store.WebhookEndpoint
 	pulls       map[string]map[int]*store.PullRequest // by integration id, then number
 	deliveries  map[string]*store.Delivery            // with their attempts
+	queued      *readyQueue                           // the deliveries that are not final, for claims
 	idempotency map[idempotencyKey]string             // delivery id by target and key
 }
 
@@ -64,6 +65,7 @@ func New(opts Options) *Store {
 		webhooks:    map[string]*store.WebhookEndpoint{},
 		pulls:       map[string]map[int]*store.PullRequest{},
 		deliveries:  map[string]*store.Delivery{},
+		queued:      newReadyQueue(),
 		idempotency: map[idempotencyKey]string{},
 	}
 }

@@ -1,11 +1,9 @@
 package memory
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hishamos/integrations-external/store"
@@ -56,6 +54,9 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 			c.UpdatedAt = now
 		}
 		s.deliveries[c.ID] = c
+		if !c.Status.Final() {
+			s.queued.add(c)
+		}
 		if c.IdempotencyKey != "" {
 			s.idempotency[key] = c.ID
 		}
@@ -117,29 +118,27 @@ func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*stor
 	}
 
 	now := s.nowOr(p.Now)
-	var due []*store.Delivery
-	for _, d := range s.deliveries {
-		if !d.Status.Final() && !d.NextAttemptAt.After(now) && !d.LeaseUntil.After(now) &&
-			!slices.Contains(p.ExcludeTargets, d.TargetID) {
-			due = append(due, d)
-		}
-	}
-	slices.SortFunc(due, func(a, b *store.Delivery) int {
-		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), strings.Compare(a.ID, b.ID))
-	})
-
+	s.queued.expire(now)
 	perTarget := map[string]int{}
 	var out []*store.Delivery
-	for _, d := range due {
-		if len(out) == p.Limit {
+	var skipped []*store.Delivery
+	for len(out) < p.Limit {
+		d := s.queued.popDue(now)
+		if d == nil {
 			break
 		}
-		if p.MaxPerTarget > 0 && perTarget[d.TargetID] >= p.MaxPerTarget {
+		if slices.Contains(p.ExcludeTargets, d.TargetID) ||
+			(p.MaxPerTarget > 0 && perTarget[d.TargetID] >= p.MaxPerTarget) {
+			skipped = append(skipped, d)
 			continue
 		}
 		perTarget[d.TargetID]++
 		d.LeaseUntil = now.Add(s.leaseOf(d, p))
+		s.queued.lease(d)
 		out = append(out, cloneDelivery(d, false))
+	}
+	for _, d := range skipped {
+		s.queued.add(d)
 	}
 
 	return out, nil
@@ -169,6 +168,9 @@ func (s *Store) ReleaseDeliveries(_ context.Context, ids []string) error {
 	for _, id := range ids {
 		if d, ok := s.deliveries[id]; ok {
 			d.LeaseUntil = time.Time{}
+			if !d.Status.Final() {
+				s.queued.add(d)
+			}
 		}
 	}
 
@@ -191,4 +193,5 @@ func (s *Store) deleteDelivery(id string) {
 		delete(s.idempotency, idempotencyKey{targetID: d.TargetID, key: d.IdempotencyKey})
 	}
 	delete(s.deliveries, id)
+	s.queued.remove(id)
 }

@@ -43,7 +43,7 @@ func (s *Store) RecordAttempts(_ context.Context, p store.RecordParams) (store.R
 		a.ResponseBody = store.Excerpt(a.ResponseBody)
 		d.Attempts = append(d.Attempts, a)
 		if !d.Status.Final() {
-			applyDeliveryState(d, r, now)
+			s.applyDeliveryState(d, r, now)
 		}
 		s.applyTargetCounters(d, a, r, p, now, &res)
 	}
@@ -53,7 +53,7 @@ func (s *Store) RecordAttempts(_ context.Context, p store.RecordParams) (store.R
 
 // applyDeliveryState moves a delivery that is still queued to the state r
 // names.
-func applyDeliveryState(d *store.Delivery, r store.AttemptRecord, now time.Time) {
+func (s *Store) applyDeliveryState(d *store.Delivery, r store.AttemptRecord, now time.Time) {
 	d.AttemptCount++
 	d.Status = r.Status
 	d.LeaseUntil = time.Time{}
@@ -61,11 +61,13 @@ func applyDeliveryState(d *store.Delivery, r store.AttemptRecord, now time.Time)
 	d.NextAttemptAt = utc(r.NextAttemptAt)
 	if r.Status.Final() {
 		d.CompletedAt = now
+		s.queued.remove(d.ID)
 		return
 	}
 	if d.NextAttemptAt.IsZero() {
 		d.NextAttemptAt = now
 	}
+	s.queued.add(d)
 }
 
 // applyTargetCounters updates the target of d after attempt a and records
