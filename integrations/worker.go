@@ -26,7 +26,7 @@ type run struct {
 	freed   chan struct{} // a worker slot or a target slot became free
 
 	mu       sync.Mutex
-	inFlight map[string]int // claimed, not yet recorded, per target
+	inFlight map[string]int // claimed and not yet attempted, per target
 	total    int
 	nextDue  time.Time // earliest retry this run scheduled; zero when none
 
@@ -265,7 +265,12 @@ func (r *run) workLoop() {
 			r.finish(del)
 			continue
 		}
+		// The slots are free once the request is done: the delivery stays
+		// leased until the recorder stores the attempt, so no claim can
+		// return it meanwhile, and the worker goes on without waiting for
+		// the record's commit.
 		r.results <- result{delivery: del, out: out}
+		r.finish(del)
 	}
 }
 
@@ -318,7 +323,7 @@ func (r *run) recordLoop() {
 	}
 }
 
-// record stores one batch of attempts and frees their slots.
+// record stores one batch of attempts.
 func (r *run) record(batch []result) {
 	d := r.d
 	now := d.cfg.Now().UTC()
@@ -349,11 +354,10 @@ func (r *run) record(batch []result) {
 			"channel", string(t.Channel), "target_id", t.TargetID, "reason", t.Reason)
 	}
 
-	for i, res := range batch {
-		if err == nil {
+	if err == nil {
+		for i, res := range batch {
 			r.afterRecord(res.delivery, params.Records[i])
 		}
-		r.finish(res.delivery)
 	}
 }
 

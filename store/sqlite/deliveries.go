@@ -16,7 +16,12 @@ func (s *Store) GetDelivery(ctx context.Context, access store.Access, id string)
 	if !access.Valid() {
 		return nil, store.ErrNotFound
 	}
-	d, err := getDelivery(ctx, s.reader, access, id)
+	rt, err := s.reads.begin(ctx)
+	if err != nil {
+		return nil, wrapf(err, "get delivery %q", id)
+	}
+	defer rt.end()
+	d, err := getDelivery(ctx, rt, access, id)
 	if err != nil {
 		return nil, wrapf(err, "get delivery %q", id)
 	}
@@ -89,7 +94,13 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	}
 	limit, largs := limitClause(q.Limit, q.Offset)
 
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM `+from+` WHERE `+where+
+	// One read transaction, so the attempts match the deliveries' states.
+	rt, err := s.reads.begin(ctx)
+	if err != nil {
+		return nil, wrapf(err, "list deliveries")
+	}
+	defer rt.end()
+	rows, err := rt.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM `+from+` WHERE `+where+
 		` ORDER BY id DESC`+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list deliveries")
@@ -109,7 +120,7 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	if err := rows.Err(); err != nil {
 		return nil, wrapf(err, "list deliveries")
 	}
-	if err := loadAttempts(ctx, s.reader, out); err != nil {
+	if err := loadAttempts(ctx, rt, out); err != nil {
 		return nil, wrapf(err, "list attempts of %d deliveries", len(out))
 	}
 

@@ -46,7 +46,7 @@ func (s *Store) GetEmailSettings(ctx context.Context, access store.Access, userI
 	if !access.Allows(userID) {
 		return nil, store.ErrNotFound
 	}
-	row := s.reader.QueryRowContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE user_id = ?`, userID)
+	row := s.reads.QueryRowContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE user_id = ?`, userID)
 	rec, err := scanEmail(row)
 	if err != nil {
 		return nil, wrapf(err, "get email settings of user %q", userID)
@@ -116,7 +116,7 @@ func (s *Store) ListEmailSettings(ctx context.Context, p store.ListParams) ([]*s
 	}
 	where, args := listFilter(p.Access, p.UserID)
 	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE `+where+
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE `+where+
 		` ORDER BY id DESC`+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list email settings")

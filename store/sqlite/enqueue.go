@@ -36,8 +36,9 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 				_ = st.Close()
 			}
 		}()
-		for start := 0; start < len(deliveries); start += enqueueChunk {
-			chunk := deliveries[start:min(start+enqueueChunk, len(deliveries))]
+		for start := 0; start < len(deliveries); {
+			chunk := deliveries[start : start+chunkSize(len(deliveries)-start)]
+			start += len(chunk)
 			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
 			query := insertDeliveriesQuery(len(chunk), keyed)
 			st := statements[query]
@@ -111,11 +112,27 @@ func fillDelivery(d *store.Delivery, now time.Time) {
 const selectByIdempotencyKey = `SELECT id FROM deliveries
 	WHERE target_id = ? AND idempotency_key = ? AND idempotency_key != ''`
 
-// enqueueChunk is the number of deliveries per INSERT statement. One
-// statement with many rows costs far less per row than one statement per
-// row. 50 rows take 950 bound parameters, well under SQLite's limit of
+// enqueueChunk is the largest number of deliveries per INSERT statement.
+// One statement with many rows costs far less per row than one statement
+// per row. 32 rows take 608 bound parameters, well under SQLite's limit of
 // 32766.
-const enqueueChunk = 50
+const enqueueChunk = 32
+
+// chunkSize returns the rows of the next INSERT when n deliveries remain:
+// enqueueChunk, or the largest power of two not above n. Open prepares an
+// INSERT for each of these sizes, so no enqueue parses SQL; 7 deliveries
+// take statements of 4, 2 and 1 rows.
+func chunkSize(n int) int {
+	if n >= enqueueChunk {
+		return enqueueChunk
+	}
+	size := 1
+	for size*2 <= n {
+		size *= 2
+	}
+
+	return size
+}
 
 // insertDeliveriesQuery returns an INSERT of n deliveries. When keyed, it
 // skips rows whose idempotency key is already used for their target and

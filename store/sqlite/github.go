@@ -70,7 +70,7 @@ func (s *Store) GetGitHubIntegration(ctx context.Context, access store.Access, i
 		return nil, store.ErrNotFound
 	}
 	where, args := accessFilter(access)
-	row := s.reader.QueryRowContext(ctx, `SELECT `+githubColumns+` FROM github_integrations
+	row := s.reads.QueryRowContext(ctx, `SELECT `+githubColumns+` FROM github_integrations
 		WHERE id = ? AND `+where, append([]any{id}, args...)...)
 	rec, err := s.scanGitHub(row)
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Store) ListGitHubIntegrations(ctx context.Context, p store.ListParams) 
 		where += " AND is_active = 1"
 	}
 	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+githubColumns+` FROM github_integrations WHERE `+where+
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+githubColumns+` FROM github_integrations WHERE `+where+
 		` ORDER BY id DESC`+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list GitHub integrations")

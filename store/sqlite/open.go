@@ -27,6 +27,8 @@ type Store struct {
 	closed atomic.Bool
 
 	prepared writerStatements
+	reads    *readCache
+	writes   groupCommit
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,6 +74,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.reader.SetMaxOpenConns(opts.MaxReadConns)
 	s.reader.SetMaxIdleConns(opts.MaxReadConns)
+	s.reads = newReadCache(s.reader)
 
 	return s, nil
 }
@@ -103,6 +106,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.reads.close()
 	rerr := s.reader.Close()
 	s.prepared.close()
 	werr := s.writer.Close()
@@ -128,24 +132,4 @@ func (s *Store) check() error {
 // nowUTC returns the current time truncated to the millisecond, as stored.
 func (s *Store) nowUTC() time.Time {
 	return s.now().UTC().Truncate(time.Millisecond)
-}
-
-// write runs fn in one writer transaction and commits it.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapDriver(err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return wrapDriver(err)
-	}
-
-	return nil
 }

@@ -58,7 +58,7 @@ func (s *Store) ListPullRequests(ctx context.Context, p store.ListPullRequestsPa
 	}
 	where, args := accessFilter(p.Access)
 	var one int
-	err := s.reader.QueryRowContext(ctx, `SELECT 1 FROM github_integrations WHERE id = ? AND `+where,
+	err := s.reads.QueryRowContext(ctx, `SELECT 1 FROM github_integrations WHERE id = ? AND `+where,
 		append([]any{p.IntegrationID}, args...)...).Scan(&one)
 	if err != nil {
 		return nil, wrapf(err, "list pull requests of GitHub integration %q", p.IntegrationID)
@@ -73,7 +73,7 @@ func (s *Store) ListPullRequests(ctx context.Context, p store.ListPullRequestsPa
 		qargs = append(qargs, p.State)
 	}
 	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reader.QueryContext(ctx, query+" ORDER BY number DESC"+limit, append(qargs, largs...)...)
+	rows, err := s.reads.QueryContext(ctx, query+" ORDER BY number DESC"+limit, append(qargs, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list pull requests of GitHub integration %q", p.IntegrationID)
 	}

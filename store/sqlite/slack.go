@@ -52,7 +52,7 @@ func (s *Store) GetSlackIntegration(ctx context.Context, access store.Access, id
 		return nil, store.ErrNotFound
 	}
 	where, args := accessFilter(access)
-	row := s.reader.QueryRowContext(ctx, `SELECT `+slackColumns+` FROM slack_integrations
+	row := s.reads.QueryRowContext(ctx, `SELECT `+slackColumns+` FROM slack_integrations
 		WHERE id = ? AND `+where, append([]any{id}, args...)...)
 	rec, err := s.scanSlack(row)
 	if err != nil {
@@ -145,7 +145,7 @@ func (s *Store) ListSlackIntegrations(ctx context.Context, p store.ListParams) (
 		where += " AND is_active = 1"
 	}
 	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+slackColumns+` FROM slack_integrations WHERE `+where+
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+slackColumns+` FROM slack_integrations WHERE `+where+
 		` ORDER BY id DESC`+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list Slack integrations")

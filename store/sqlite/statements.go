@@ -36,13 +36,15 @@ func (w writerStatements) close() {
 // hotQueries lists the statements Open prepares on the writer.
 func hotQueries() []string {
 	qs := []string{
-		claimSelect, claimUpdate, insertDeliveriesQuery(enqueueChunk, false),
-		insertDeliveriesQuery(enqueueChunk, true), selectByIdempotencyKey,
+		claimSelect, claimUpdate, selectByIdempotencyKey,
 		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
 	for _, q := range disableQueries {
 		qs = append(qs, q)
+	}
+	for n := 1; n <= enqueueChunk; n *= 2 {
+		qs = append(qs, insertDeliveriesQuery(n, false), insertDeliveriesQuery(n, true))
 	}
 
 	return qs

@@ -85,7 +85,7 @@ func (s *Store) GetWebhookEndpoint(ctx context.Context, access store.Access, id 
 		return nil, store.ErrNotFound
 	}
 	where, args := accessFilter(access)
-	row := s.reader.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints
+	row := s.reads.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints
 		WHERE id = ? AND `+where, append([]any{id}, args...)...)
 	rec, err := s.scanWebhook(row)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, p store.ListParams) ([
 		where += " AND is_active = 1"
 	}
 	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE `+where+
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE `+where+
 		` ORDER BY id DESC`+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list webhook endpoints")

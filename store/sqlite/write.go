@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxGroupWrites bounds the calls one transaction serves, so a caller that
+// joins a group waits for at most this many others.
+const maxGroupWrites = 64
+
+// writeCall is one write waiting for its transaction.
+type writeCall struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// groupCommit runs the writes that arrive while a transaction is open
+// together in the next transaction. SQLite commits one transaction at a
+// time and a commit costs the same for one row as for a hundred, so
+// concurrent callers (Dispatch, claims and attempt records) share commits
+// instead of queueing for one each. The first caller to find no group
+// running becomes the leader and writes groups until no call is left.
+type groupCommit struct {
+	mu      sync.Mutex
+	writing bool
+	queue   []*writeCall
+}
+
+// write runs fn in a writer transaction and commits it. fn may share the
+// transaction with other calls' functions, each inside its own savepoint:
+// when fn fails, only its own changes are rolled back and its error is
+// returned, and the others commit. fn must not call write.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	call := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{})}
+	g := &s.writes
+	g.mu.Lock()
+	g.queue = append(g.queue, call)
+	if g.writing {
+		g.mu.Unlock()
+		<-call.done
+		return call.err
+	}
+	g.writing = true
+	for len(g.queue) > 0 {
+		n := min(len(g.queue), maxGroupWrites)
+		group := g.queue[:n:n]
+		g.queue = g.queue[n:]
+		g.mu.Unlock()
+		s.writeGroup(group)
+		for _, c := range group {
+			close(c.done)
+		}
+		g.mu.Lock()
+	}
+	g.queue = nil
+	g.writing = false
+	g.mu.Unlock()
+
+	return call.err
+}
+
+// writeGroup runs the calls of one group in one transaction. A call whose
+// context ended while it waited fails with its context's error and writes
+// nothing. The transaction itself runs without the callers' cancellation:
+// one caller's cancellation must not undo the others' writes.
+func (s *Store) writeGroup(group []*writeCall) {
+	live := make([]*writeCall, 0, len(group))
+	for _, c := range group {
+		if err := c.ctx.Err(); err != nil {
+			c.err = err
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return
+	}
+	fail := func(err error) {
+		for _, c := range live {
+			c.err = err
+		}
+	}
+	tx, err := s.writer.BeginTx(context.WithoutCancel(live[0].ctx), nil)
+	if err != nil {
+		fail(wrapDriver(err))
+		return
+	}
+
+	if len(live) == 1 {
+		c := live[0]
+		if err := c.fn(tx); err != nil {
+			_ = tx.Rollback()
+			c.err = err
+			return
+		}
+	} else if err := runInSavepoints(tx, live); err != nil {
+		_ = tx.Rollback()
+		fail(wrapDriver(err))
+		return
+	}
+
+	if err := tx.Commit(); err != nil {
+		err = wrapDriver(err)
+		for _, c := range live {
+			if c.err == nil {
+				c.err = err
+			}
+		}
+	}
+}
+
+// runInSavepoints runs each call's function inside a savepoint and rolls
+// back the savepoint of a function that fails, recording its error in the
+// call. It returns an error only when a savepoint statement itself fails,
+// which leaves the transaction unusable.
+func runInSavepoints(tx *sql.Tx, calls []*writeCall) error {
+	ctx := context.Background()
+	for _, c := range calls {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT call"); err != nil {
+			return err
+		}
+		if c.err = c.fn(tx); c.err != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO call"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE call"); err != nil {
+			return err
+		}
+	}
+
+	return nil
+}
