@@ -17,7 +17,7 @@ import (
 // configure a webhook endpoint for a user, start the workers, report a
 // finished command, and stop.
 func Example() {
-	// A receiver on loopback stands in for the user's webhook endpoint.
+	// A receiver on loopback plays the role of the user's webhook endpoint.
 	got := make(chan string, 1)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var payload map[string]any
@@ -30,7 +30,7 @@ func Example() {
 
 	finished := make(chan integrations.DeliveryReport, 1)
 	d, err := integrations.New(integrations.Config{
-		Store: memory.New(memory.Options{}), // sqlite.Open for a durable store
+		Store: memory.New(memory.Options{}), // Use sqlite.Open for a durable store.
 		// Webhooks to loopback are blocked unless allowed.
 		AllowedNetworks:    []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		OnDeliveryFinished: func(r integrations.DeliveryReport) { finished <- r },
