@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +29,7 @@ type run struct {
 	mu       sync.Mutex
 	inFlight map[string]int // claimed and not yet attempted, per target
 	total    int
-	nextDue  time.Time // earliest retry this run scheduled; zero when none
+	due      dueTimes // retry times this run scheduled and not yet reached, a min-heap
 
 	workers  sync.WaitGroup
 	recorder sync.WaitGroup
@@ -179,7 +180,10 @@ func (r *run) claimLoop() {
 func (r *run) untilNextPoll() time.Duration {
 	wait := r.d.cfg.PollInterval
 	r.mu.Lock()
-	next := r.nextDue
+	var next time.Time
+	if len(r.due) > 0 {
+		next = r.due[0]
+	}
 	r.mu.Unlock()
 	if !next.IsZero() {
 		if until := next.Sub(r.d.cfg.Now()); until < wait {
@@ -203,9 +207,6 @@ func (r *run) claimOnce() (bool, error) {
 		}
 	}
 	now := d.cfg.Now()
-	if !r.nextDue.IsZero() && !r.nextDue.After(now) {
-		r.nextDue = time.Time{}
-	}
 	busy := r.total
 	r.mu.Unlock()
 	// Claim in batches: while attempts are in flight, wait until half the
@@ -213,6 +214,12 @@ func (r *run) claimOnce() (bool, error) {
 	if free <= 0 || (busy > 0 && free < (d.cfg.Workers+1)/2) {
 		return false, nil
 	}
+	// This claim covers every retry due by now; later ones stay scheduled.
+	r.mu.Lock()
+	for len(r.due) > 0 && !r.due[0].After(now) {
+		heap.Pop(&r.due)
+	}
+	r.mu.Unlock()
 
 	claimed, err := d.cfg.Store.ClaimDeliveries(r.claimCtx, store.ClaimParams{
 		Now:            now,
@@ -369,10 +376,17 @@ func (r *run) afterRecord(del *store.Delivery, rec store.AttemptRecord) {
 	case store.StatusRetrying:
 		d.stats.retried.Add(1)
 		r.mu.Lock()
-		if r.nextDue.IsZero() || rec.NextAttemptAt.Before(r.nextDue) {
-			r.nextDue = rec.NextAttemptAt
+		earliest := false
+		if len(r.due) < maxScheduledRetries {
+			heap.Push(&r.due, rec.NextAttemptAt)
+			earliest = r.due[0].Equal(rec.NextAttemptAt)
 		}
 		r.mu.Unlock()
+		if earliest {
+			// The claim loop may be waiting for a later time: wake it, so
+			// it sets its timer for this retry.
+			d.wake()
+		}
 		return
 	case store.StatusSuccess:
 		d.stats.succeeded.Add(1)
@@ -405,4 +419,24 @@ func (d *Dispatcher) reportFinished(del *store.Delivery, rec store.AttemptRecord
 		Status:     rec.Status,
 		Attempts:   del.AttemptCount + 1,
 	})
+}
+
+// maxScheduledRetries bounds the retry times a run remembers. A retry
+// scheduled while the heap is full runs at the next poll instead of on time.
+const maxScheduledRetries = 10000
+
+// dueTimes is a min-heap of retry times, for container/heap.
+type dueTimes []time.Time
+
+func (h dueTimes) Len() int           { return len(h) }
+func (h dueTimes) Less(i, j int) bool { return h[i].Before(h[j]) }
+func (h dueTimes) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueTimes) Push(x any)        { *h = append(*h, x.(time.Time)) }
+
+func (h *dueTimes) Pop() any {
+	old := *h
+	last := old[len(old)-1]
+	*h = old[:len(old)-1]
+
+	return last
 }
