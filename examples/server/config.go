@@ -26,13 +26,14 @@ type config struct {
 	addr                 string
 	dbPath               string
 	keyFile              string
-	keyText              string // from INTEGRATIONS_SECRET_KEY; "" means keyFile
+	keyText              string // from INTEGRATIONS_SECRET_KEY, or "" to use keyFile
 	users                []user
 	allowPrivateNetworks bool
-	smtp                 *email.Config // nil: no email
+	smtp                 *email.Config // nil without -smtp, which turns email off
 	githubAPIURL         string
 	slackAPIURL          string
 	retryBase            time.Duration
+	pollInterval         time.Duration
 	shutdownTimeout      time.Duration
 	logFormat            string
 }
@@ -50,18 +51,18 @@ func usageErrorf(format string, args ...any) error {
 
 // rawFlags holds the flag values before validation.
 type rawFlags struct {
-	addr, db, keyFile, users              string
-	userEmails                            emailFlag
-	allowPrivate                          bool
-	smtp, smtpFrom, smtpUsername, smtpTLS string
-	githubAPIURL, slackAPIURL, logFormat  string
-	retryBase, shutdownTimeout            time.Duration
+	addr, db, keyFile, users                 string
+	userEmails                               emailFlag
+	allowPrivate                             bool
+	smtp, smtpFrom, smtpUsername, smtpTLS    string
+	githubAPIURL, slackAPIURL, logFormat     string
+	retryBase, pollInterval, shutdownTimeout time.Duration
 }
 
 // newFlagSet defines every flag of the server on a new FlagSet.
 func newFlagSet(raw *rawFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // run reports errors; -h prints the usage to stdout
+	fs.SetOutput(io.Discard) // main prints errors, and -h prints the usage to stdout
 	fs.StringVar(&raw.addr, "addr", "127.0.0.1:8080",
 		"TCP `host:port` to listen on; port 0 picks a free port, and the \"listening\" log record shows it")
 	fs.StringVar(&raw.db, "db", "integrations.db", "SQLite database `file`, created when missing")
@@ -87,6 +88,9 @@ func newFlagSet(raw *rawFlags) *flag.FlagSet {
 		"Slack Web API base `URL` (default https://slack.com/api/)")
 	fs.DurationVar(&raw.retryBase, "retry-base", 2*time.Second,
 		"delay before the first retry of a failed delivery; later retries double it")
+	fs.DurationVar(&raw.pollInterval, "poll-interval", 5*time.Second,
+		"how often idle workers look for deliveries that became due without a wake-up, "+
+			"such as retries scheduled before a restart")
 	fs.DurationVar(&raw.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"maximum time a shutdown waits for requests and deliveries in flight")
 	fs.StringVar(&raw.logFormat, "log-format", "text", "log format: text or json")
@@ -94,9 +98,9 @@ func newFlagSet(raw *rawFlags) *flag.FlagSet {
 	return fs
 }
 
-// parseConfig parses and validates args and the environment. It prints the
-// usage to stdout and returns flag.ErrHelp for -h; every invalid value is a
-// *usageError.
+// parseConfig parses and validates args and the environment. For -h it
+// prints the usage to stdout and returns flag.ErrHelp. Every invalid value is
+// a *usageError.
 func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*config, error) {
 	var raw rawFlags
 	fs := newFlagSet(&raw)
@@ -139,6 +143,7 @@ func (raw *rawFlags) validate(getenv func(string) string) (*config, error) {
 		keyText:              strings.TrimSpace(getenv(envSecretKey)),
 		allowPrivateNetworks: raw.allowPrivate,
 		retryBase:            raw.retryBase,
+		pollInterval:         raw.pollInterval,
 		shutdownTimeout:      raw.shutdownTimeout,
 		logFormat:            raw.logFormat,
 	}
@@ -167,6 +172,9 @@ func (raw *rawFlags) validate(getenv func(string) string) (*config, error) {
 	}
 	if raw.retryBase <= 0 || raw.retryBase > time.Hour {
 		return nil, usageErrorf("-retry-base %v is out of range: use a duration from 1ms to 1h, such as 2s", raw.retryBase)
+	}
+	if raw.pollInterval < 10*time.Millisecond || raw.pollInterval > time.Hour {
+		return nil, usageErrorf("-poll-interval %v is out of range: use a duration from 10ms to 1h, such as 5s", raw.pollInterval)
 	}
 	if raw.shutdownTimeout <= 0 {
 		return nil, usageErrorf("-shutdown-timeout %v must be positive, such as 10s", raw.shutdownTimeout)

@@ -31,6 +31,9 @@
 //	-github-api-url URL      GitHub API base, such as https://HOST/api/v3/ for GitHub Enterprise
 //	-slack-api-url URL       Slack Web API base
 //	-retry-base duration     delay before the first retry of a delivery (default 2s)
+//	-poll-interval duration  how often idle workers look for deliveries that became due
+//	                         without a wake-up, such as retries scheduled before a
+//	                         restart (default 5s)
 //	-shutdown-timeout d      maximum wait for requests and deliveries in flight at
 //	                         shutdown (default 10s)
 //	-log-format text|json    log format (default text)
@@ -52,7 +55,7 @@
 //     result, its new execution_id and the delivery_ids.
 //   - POST /api/v1/workflows/{id}/execute/ with {"name": "...", "status":
 //     "completed" or "failed"}: dispatches workflow.completed.
-//   - GET /healthz: 200 when the database answers, else 503.
+//   - GET /healthz: 200 when a read from the database succeeds, else 503.
 //
 // # A session with curl
 //

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,8 @@ type host struct {
 	st   store.Store
 	auth *tokenAuth
 	log  *slog.Logger
+
+	storeDown atomic.Bool // the last health check failed
 }
 
 // newHandler returns the server's whole HTTP handler: the integrations API,
@@ -67,8 +70,8 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 	}
 }
 
-// authenticated answers 401 unless the request carries a known bearer
-// token, and 404 for a malformed {id}; otherwise it calls fn.
+// authenticated responds 401 unless the request carries a known bearer
+// token, and 404 for a malformed {id}. Otherwise it calls fn.
 func (h *host) authenticated(fn func(http.ResponseWriter, *http.Request, httpapi.Principal)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := h.auth.Authenticate(r)
@@ -101,21 +104,29 @@ func validID(id string) bool {
 	return true
 }
 
-// healthz answers 200 when the store answers a small read within 2 seconds,
+// healthz responds 200 when a small store read succeeds within 2 seconds,
 // and 503 otherwise. It needs no authentication.
 func (h *host) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	_, err := h.st.ListWebhookEndpoints(ctx, store.ListParams{Access: store.AsAdmin(), Limit: 1})
+	// Log changes of the state only, so a probe every few seconds does not
+	// repeat the same record.
+	wasDown := h.storeDown.Swap(err != nil)
 	if err != nil {
-		h.log.WarnContext(ctx, "health check: store did not answer", "error", err)
+		if !wasDown {
+			h.log.WarnContext(ctx, "health check failed: the store did not respond", "error", err)
+		}
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
+	}
+	if wasDown {
+		h.log.InfoContext(ctx, "health check passed again")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// dispatchFailed answers a failed dispatch: 503 with Retry-After when the
+// dispatchFailed responds to a failed dispatch: 503 with Retry-After when the
 // store was busy, else 500. The event was not recorded in either case.
 func (h *host) dispatchFailed(w http.ResponseWriter, r *http.Request, err error, attrs ...any) {
 	h.log.ErrorContext(r.Context(), "dispatch failed; the event was not recorded", append(attrs, "error", err)...)

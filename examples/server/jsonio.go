@@ -12,8 +12,8 @@ import (
 // maxHostBodyBytes limits the body of the host routes.
 const maxHostBodyBytes = 64 << 10
 
-// errorBody is the JSON shape of every error the host routes return; it
-// matches the integrations API.
+// errorBody is the JSON shape of every error the host routes return, the
+// same as in the integrations API.
 type errorBody struct {
 	Error  string            `json:"error"`
 	Fields map[string]string `json:"fields,omitempty"`

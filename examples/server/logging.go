@@ -47,7 +47,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // logRequests logs one record per request with the method, the path
 // without its query, the status, the size and the duration. Headers are
 // never logged, so neither is the Authorization token. A panic in next is
-// logged and answered with 500.
+// logged, and the response is 500.
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -106,6 +106,7 @@ func (a *app) dispatcherConfig() integrations.Config {
 		Store:                a.st,
 		Logger:               a.log,
 		RetryBase:            a.cfg.retryBase,
+		PollInterval:         a.cfg.pollInterval,
 		AllowPrivateNetworks: a.cfg.allowPrivateNetworks,
 		SlackAPIURL:          a.cfg.slackAPIURL,
 		GitHubAPIURL:         a.cfg.githubAPIURL,
@@ -153,10 +154,11 @@ func (a *app) logStart() {
 		mail = net.JoinHostPort(a.cfg.smtp.Host, fmt.Sprint(a.cfg.smtp.Port))
 	}
 	a.log.Info("server starting", "db", a.cfg.dbPath, "users", len(a.cfg.users), "smtp", mail,
-		"retry_base", a.cfg.retryBase, "shutdown_timeout", a.cfg.shutdownTimeout)
+		"retry_base", a.cfg.retryBase.String(), "poll_interval", a.cfg.pollInterval.String(),
+		"shutdown_timeout", a.cfg.shutdownTimeout.String())
 	if a.cfg.allowPrivateNetworks {
-		a.log.Warn("webhooks may reach loopback and private network addresses (-allow-private-networks); " +
-			"use this only for tests and on-premises receivers")
+		a.log.Warn("webhooks may reach loopback and private network addresses because " +
+			"-allow-private-networks is set: use it only for tests and on-premises receivers")
 	}
 }
 
@@ -165,7 +167,7 @@ func (a *app) logStart() {
 // Deliveries abandoned at the deadline stay in the store and are attempted
 // again at the next start.
 func (a *app) shutdown(reason string) error {
-	a.log.Info("shutting down", "reason", reason, "timeout", a.cfg.shutdownTimeout)
+	a.log.Info("shutting down", "reason", reason, "timeout", a.cfg.shutdownTimeout.String())
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.shutdownTimeout)
 	defer cancel()
 
@@ -174,8 +176,8 @@ func (a *app) shutdown(reason string) error {
 		a.srv.Close()
 	}
 	if err := a.d.Stop(ctx); err != nil {
-		a.log.Warn("deliveries in flight at the shutdown deadline were abandoned; "+
-			"they are attempted again at the next start", "error", err)
+		a.log.Warn("deliveries in flight at the shutdown deadline were abandoned, "+
+			"and the next start attempts them again", "error", err)
 	}
 	stats := a.d.Stats()
 	if err := a.st.Close(); err != nil {

@@ -57,7 +57,7 @@ type commandResponse struct {
 
 // executeCommand runs a simulated command for the caller and dispatches
 // command.executed. The command does no work: it succeeds unless the body
-// asks it to fail.
+// sets "fail".
 func (h *host) executeCommand(w http.ResponseWriter, r *http.Request, p httpapi.Principal) {
 	var req commandRequest
 	if !decodeBody(w, r, &req) {
