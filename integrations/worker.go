@@ -214,7 +214,7 @@ func (r *run) claimOnce() (bool, error) {
 	if free <= 0 || (busy > 0 && free < (d.cfg.Workers+1)/2) {
 		return false, nil
 	}
-	// This claim covers every retry due by now; later ones stay scheduled.
+	// This claim covers every retry due by now, and later ones stay scheduled.
 	r.mu.Lock()
 	for len(r.due) > 0 && !r.due[0].After(now) {
 		heap.Pop(&r.due)
