@@ -129,13 +129,13 @@ func (h *host) healthz(w http.ResponseWriter, r *http.Request) {
 // dispatchFailed responds to a failed dispatch: 503 with Retry-After when the
 // store was busy, else 500. The event was not recorded in either case.
 func (h *host) dispatchFailed(w http.ResponseWriter, r *http.Request, err error, attrs ...any) {
-	h.log.ErrorContext(r.Context(), "dispatch failed; the event was not recorded", append(attrs, "error", err)...)
+	h.log.ErrorContext(r.Context(), "dispatch failed, so the event was not recorded", append(attrs, "error", err)...)
 	if store.IsRetryable(err) {
 		w.Header().Set("Retry-After", "1")
 		writeJSONError(w, http.StatusServiceUnavailable, "the event store is busy: retry the request")
 		return
 	}
-	writeJSONError(w, http.StatusInternalServerError, "dispatching the event failed; see the server log")
+	writeJSONError(w, http.StatusInternalServerError, "dispatching the event failed: see the server log")
 }
 
 // checkText adds a field error when s is longer than limit bytes or
