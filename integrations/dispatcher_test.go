@@ -398,7 +398,11 @@ func TestSlackAuthFailureDeactivates(t *testing.T) {
 }
 
 func TestSlowEndpointDoesNotBlockOthers(t *testing.T) {
-	e := newEnv(t, "sqlite", func(c *integrations.Config) { c.Workers = 4 })
+	finished := make(chan integrations.DeliveryReport, 100)
+	e := newEnv(t, "sqlite", func(c *integrations.Config) {
+		c.Workers = 4
+		c.OnDeliveryFinished = func(r integrations.DeliveryReport) { finished <- r }
+	})
 	slow := fakereceiver.New(t, fakereceiver.Hang())
 	slowEP := e.addWebhook(t, slow.URL, func(ep *store.WebhookEndpoint) { ep.TimeoutSeconds = 120 })
 	var healthy []*fakereceiver.Server
@@ -419,6 +423,17 @@ func TestSlowEndpointDoesNotBlockOthers(t *testing.T) {
 	for _, r := range healthy {
 		_, err := r.WaitForRequests(waitCtx(t), events)
 		require.NoError(t, err)
+	}
+	// A receiver has the request before the worker has the response, so
+	// wait until every healthy delivery is recorded.
+	ctx := waitCtx(t)
+	for range len(healthy) * events {
+		select {
+		case rep := <-finished:
+			require.NotEqual(t, slowEP.ID, rep.TargetID, "the slow endpoint's delivery finished")
+		case <-ctx.Done():
+			t.Fatal("healthy deliveries were not all recorded")
+		}
 	}
 	// The slow endpoint holds at most its per-target limit of workers.
 	slowDeliveries, err := e.st.ListDeliveries(context.Background(),
