@@ -151,7 +151,7 @@ func endToEnd(b *testing.B, st store.Store) {
 
 // benchDispatchers is the number of goroutines calling Dispatch, as a host
 // serving concurrent requests would; the raw client uses as many.
-const benchDispatchers = 8
+const benchDispatchers = 1
 
 // dispatchEvents dispatches n custom events from benchDispatchers
 // goroutines, recording each call's latency when latencies is not nil.

@@ -104,8 +104,15 @@ func validStatus(st store.DeliveryStatus) bool {
 	return false
 }
 
+// claimCandidatesPerSlot bounds the due deliveries a claim reads: Limit
+// times this factor, as in the SQLite store, so a claim with excluded or
+// capped targets does not walk the whole backlog.
+const claimCandidatesPerSlot = 20
+
 // ClaimDeliveries leases up to p.Limit due deliveries, oldest
-// NextAttemptAt first and then by id.
+// NextAttemptAt first and then by id. It reads at most p.Limit*20 due
+// deliveries, so when those all belong to excluded or capped targets it
+// returns fewer than p.Limit.
 func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*store.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,7 +129,7 @@ func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*stor
 	perTarget := map[string]int{}
 	var out []*store.Delivery
 	var skipped []*store.Delivery
-	for len(out) < p.Limit {
+	for read := 0; len(out) < p.Limit && read < p.Limit*claimCandidatesPerSlot; read++ {
 		d := s.queued.popDue(now)
 		if d == nil {
 			break

@@ -26,9 +26,10 @@ type Store struct {
 	path   string
 	closed atomic.Bool
 
-	prepared writerStatements
-	reads    *readCache
-	writes   groupCommit
+	prepared    writerStatements
+	reads       *readCache
+	writes      groupCommit
+	checkpoints checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,7 +47,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{keys: opts.Keys, now: opts.Now, log: opts.Logger, path: path}
 
 	var err error
-	s.writer, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, true))
+	s.writer, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, roleWriter))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, wrapDriver(err))
 	}
@@ -66,7 +67,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	s.reader, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, false))
+	s.reader, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, roleReader))
 	if err != nil {
 		s.prepared.close()
 		_ = s.writer.Close()
@@ -76,14 +77,32 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.reader.SetMaxIdleConns(opts.MaxReadConns)
 	s.reads = newReadCache(s.reader)
 
+	if err := s.startCheckpointer(opts.BusyTimeout); err != nil {
+		s.reads.close()
+		_ = s.reader.Close()
+		s.prepared.close()
+		_ = s.writer.Close()
+		return nil, err
+	}
+
 	return s, nil
 }
+
+// role is what a connection pool is for.
+type role int
+
+const (
+	roleWriter role = iota
+	roleReader
+	roleCheckpointer
+)
 
 // dsn returns the modernc.org/sqlite data source name for path. Every
 // connection of the pool runs the pragmas when it opens. Writer connections
 // begin their transactions with BEGIN IMMEDIATE, so they take the write lock
-// before their first read. Reader connections are query-only.
-func dsn(path string, busy time.Duration, writer bool) string {
+// before their first read, and leave checkpoints to the checkpointer unless
+// the log grows past walBackstopPages. Reader connections are query-only.
+func dsn(path string, busy time.Duration, r role) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -91,9 +110,11 @@ func dsn(path string, busy time.Duration, writer bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "cache_size(-16384)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	if writer {
+	switch r {
+	case roleWriter:
 		q.Set("_txlock", "immediate")
-	} else {
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")")
+	case roleReader:
 		q.Add("_pragma", "query_only(1)")
 	}
 	u := url.URL{Scheme: "file", Opaque: path, RawQuery: q.Encode()}
@@ -107,6 +128,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopCheckpointer()
 	s.reads.close()
 	rerr := s.reader.Close()
 	s.prepared.close()

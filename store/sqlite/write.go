@@ -20,7 +20,7 @@ type writeCall struct {
 
 // groupCommit runs the writes that arrive while a transaction is open
 // together in the next transaction. SQLite commits one transaction at a
-// time and a commit costs the same for one row as for a hundred, so
+// time, and each commit has a fixed cost however few rows it writes, so
 // concurrent callers (Dispatch, claims and attempt records) share commits
 // instead of queueing for one each. The first caller to find no group
 // running becomes the leader and writes groups until no call is left.
