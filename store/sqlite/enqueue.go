@@ -114,9 +114,9 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 
 // enqueueChunk is the largest number of deliveries per INSERT statement.
 // One statement with many rows costs far less per row than one statement
-// per row. 32 rows take 608 bound parameters, well under SQLite's limit of
+// per row. 128 rows take 2432 bound parameters, well under SQLite's limit of
 // 32766.
-const enqueueChunk = 32
+const enqueueChunk = 128
 
 // chunkSize returns the rows of the next INSERT when n deliveries remain:
 // enqueueChunk, or the largest power of two not above n. Open prepares an
