@@ -99,9 +99,15 @@ func (s *Store) RecordAttempts(ctx context.Context, p store.RecordParams) (store
 			successes: map[targetKey]*successRun{},
 		}
 		defer r.stmts.close()
-		for _, rec := range p.Records {
-			if err := r.record(ctx, rec); err != nil {
-				return fmt.Errorf("delivery %q: %w", rec.Attempt.DeliveryID, wrapDriver(err))
+		if batchable(p.Records) {
+			if err := r.recordBatch(ctx, p.Records); err != nil {
+				return wrapDriver(err)
+			}
+		} else {
+			for _, rec := range p.Records {
+				if err := r.record(ctx, rec); err != nil {
+					return fmt.Errorf("delivery %q: %w", rec.Attempt.DeliveryID, wrapDriver(err))
+				}
 			}
 		}
 		if err := r.flushAll(ctx); err != nil {
@@ -173,12 +179,7 @@ func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 // target and the attempt's number. A final delivery stays as it is.
 func (r *recorder) updateDelivery(ctx context.Context, rec store.AttemptRecord) (
 	channel, targetID string, number int, found bool, err error) {
-	next, completed := ms(rec.NextAttemptAt), int64(0)
-	if rec.Status.Final() {
-		completed = r.now
-	} else if next == 0 {
-		next = r.now // a retry without a time is due at once
-	}
+	next, completed := r.newState(rec)
 	st, err := r.stmts.get(ctx, updateDeliveryState)
 	if err != nil {
 		return "", "", 0, false, err
@@ -186,12 +187,38 @@ func (r *recorder) updateDelivery(ctx context.Context, rec store.AttemptRecord) 
 	err = st.QueryRowContext(ctx, string(rec.Status), next, completed, r.now, rec.Attempt.DeliveryID).
 		Scan(&channel, &targetID, &number)
 	if errors.Is(err, sql.ErrNoRows) {
-		st, err = r.stmts.get(ctx, selectFinalDelivery)
-		if err != nil {
-			return "", "", 0, false, err
-		}
-		err = st.QueryRowContext(ctx, rec.Attempt.DeliveryID).Scan(&channel, &targetID, &number)
+		return r.finalDelivery(ctx, rec.Attempt.DeliveryID)
 	}
+	if err != nil {
+		return "", "", 0, false, err
+	}
+
+	return channel, targetID, number, true, nil
+}
+
+// newState returns the next attempt time and the completion time that rec
+// gives its delivery.
+func (r *recorder) newState(rec store.AttemptRecord) (next, completed int64) {
+	next = ms(rec.NextAttemptAt)
+	if rec.Status.Final() {
+		completed = r.now
+	} else if next == 0 {
+		next = r.now // a retry without a time is due at once
+	}
+
+	return next, completed
+}
+
+// finalDelivery reads the target of a delivery that is no longer queued
+// and the number its next attempt takes. It reports false when the
+// delivery does not exist.
+func (r *recorder) finalDelivery(ctx context.Context, id string) (
+	channel, targetID string, number int, found bool, err error) {
+	st, err := r.stmts.get(ctx, selectFinalDelivery)
+	if err != nil {
+		return "", "", 0, false, err
+	}
+	err = st.QueryRowContext(ctx, id).Scan(&channel, &targetID, &number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", 0, false, nil
 	}

@@ -37,7 +37,7 @@ func (w writerStatements) close() {
 func hotQueries() []string {
 	qs := []string{
 		claimSelect, claimUpdate, selectByIdempotencyKey,
-		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
+		updateDeliveryState, updateDeliveryStates, selectFinalDelivery, insertAttempt, insertAttempts, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
 	for _, q := range disableQueries {

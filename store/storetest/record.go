@@ -22,6 +22,7 @@ func recordTests() []conformanceTest {
 		{"Record/ConsecutiveFailureRule", testRecordFailureRule},
 		{"Record/AttemptOnFinalDelivery", testRecordOnFinal},
 		{"Record/UnknownDeliverySkipped", testRecordUnknown},
+		{"Record/MixedCall", testRecordMixedCall},
 		{"Record/InvalidStatus", testRecordInvalidStatus},
 		{"Record/ConcurrentCountersExact", testRecordConcurrent},
 	}
@@ -463,4 +464,50 @@ func testRecordConcurrent(t *testing.T, s store.Store) {
 			require.Equal(t, i+1, a.Number, "attempt %d of worker %d", i, w)
 		}
 	}
+}
+
+// testRecordMixedCall records, in one call, attempts for a queued delivery,
+// a final one and an unknown one, with bodies that are not plain ASCII.
+func testRecordMixedCall(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	final := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	queued := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	Enqueue(t, s, final, queued)
+	record(t, s, store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
+		{Attempt: successAttempt(final.ID, BaseTime()), Status: store.StatusSuccess},
+	}})
+
+	failed := failedAttempt(queued.ID, BaseTime().Add(time.Second))
+	failed.ResponseBody = strings.Repeat("é", store.MaxResponseExcerpt+10)
+	failed.ErrorMessage = "HTTP 500: \"quoted\" ✗"
+	late := successAttempt(final.ID, BaseTime().Add(2*time.Second))
+	late.ResponseBody = "line one\nline two\t\u0000end"
+	next := BaseTime().Add(time.Hour)
+	record(t, s, store.RecordParams{Now: BaseTime().Add(3 * time.Second), Records: []store.AttemptRecord{
+		{Attempt: failed, Status: store.StatusRetrying, NextAttemptAt: next},
+		{Attempt: failedAttempt(store.NewID(), BaseTime()), Status: store.StatusFailed},
+		{Attempt: late, Status: store.StatusSuccess},
+	}})
+
+	gotQueued := getDelivery(t, s, queued.ID)
+	require.Equal(t, store.StatusRetrying, gotQueued.Status)
+	require.Equal(t, 1, gotQueued.AttemptCount)
+	require.True(t, gotQueued.NextAttemptAt.Equal(next), "NextAttemptAt %s", gotQueued.NextAttemptAt)
+	require.Len(t, gotQueued.Attempts, 1)
+	require.Equal(t, 1, gotQueued.Attempts[0].Number)
+	require.Equal(t, strings.Repeat("é", store.MaxResponseExcerpt), gotQueued.Attempts[0].ResponseBody)
+	require.Equal(t, failed.ErrorMessage, gotQueued.Attempts[0].ErrorMessage)
+	require.Equal(t, 500, gotQueued.Attempts[0].ResponseStatus)
+	require.Equal(t, int64(120), gotQueued.Attempts[0].DurationMS)
+
+	gotFinal := getDelivery(t, s, final.ID)
+	require.Equal(t, store.StatusSuccess, gotFinal.Status)
+	require.Equal(t, 1, gotFinal.AttemptCount, "a final delivery does not count the late attempt")
+	require.Len(t, gotFinal.Attempts, 2)
+	require.Equal(t, 2, gotFinal.Attempts[1].Number)
+	require.Equal(t, late.ResponseBody, gotFinal.Attempts[1].ResponseBody)
+
+	gotE := getEndpoint(t, s, e.ID)
+	require.Equal(t, int64(2), gotE.SuccessCount)
+	require.Equal(t, int64(1), gotE.FailureCount, "the unknown delivery counts nothing")
 }
