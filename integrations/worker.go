@@ -132,6 +132,10 @@ func (r *run) shutdownWhenDone() {
 	close(r.results)
 	r.recorder.Wait()
 	r.hardCancel()
+	// Close the idle webhook connections, including any the transport
+	// dialled but never used: a receiver's http.Server.Shutdown waits up
+	// to 5 s for such a connection before it treats it as idle.
+	r.d.hooks.Close()
 
 	d := r.d
 	d.mu.Lock()
