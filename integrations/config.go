@@ -68,9 +68,10 @@ type Config struct {
 	ProductName string
 
 	// AllowPrivateNetworks lets webhooks reach loopback, private,
-	// shared and unique-local addresses. Link-local addresses such as cloud
-	// metadata stay blocked. Default: false; turn it on only for tests and
-	// on-premises receivers.
+	// shared and unique-local addresses. Link-local addresses and the
+	// cloud metadata addresses (169.254.169.254, fd00:ec2::254,
+	// 100.100.100.200) stay blocked. Default: false. Turn it on only for
+	// tests and on-premises receivers.
 	AllowPrivateNetworks bool
 
 	// AllowedNetworks lists address ranges webhooks may reach although

@@ -2,6 +2,7 @@ package netguard
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,7 @@ const (
 	ReasonUnspecified = "unspecified"
 	ReasonBroadcast   = "broadcast"
 	ReasonReserved    = "reserved"
+	ReasonMetadata    = "cloud metadata"
 )
 
 var (
@@ -31,12 +33,23 @@ var (
 	v4Compatible = netip.MustParsePrefix("::/96")
 )
 
+// metadataAddrs are cloud instance metadata services outside the
+// link-local range: AWS's IPv6 endpoint (a unique-local address) and
+// Alibaba Cloud's (in the shared address space). AllowPrivateNetworks
+// lifts the block on their ranges but not on them.
+var metadataAddrs = []netip.Addr{
+	netip.MustParseAddr("fd00:ec2::254"),
+	netip.MustParseAddr("100.100.100.200"),
+}
+
 // classify returns why addr is blocked, or "" when it is a public address.
 // The bool reports whether AllowPrivateNetworks lifts the block.
 func classify(addr netip.Addr) (reason string, privateKind bool) {
 	addr = embeddedIPv4(addr.WithZone("").Unmap())
 
 	switch {
+	case slices.Contains(metadataAddrs, addr):
+		return ReasonMetadata, false
 	case addr.IsLoopback():
 		return ReasonLoopback, true
 	case addr.Is4() && addr == broadcastV4:

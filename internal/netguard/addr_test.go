@@ -78,6 +78,9 @@ func TestCheckAddrDefaultPolicy(t *testing.T) {
 		{"::ffff:169.254.169.254", ReasonLinkLocal},
 		{"64:ff9b::a9fe:a9fe", ReasonLinkLocal},
 		{"fe80::1", ReasonLinkLocal},
+		{"fd00:ec2::254", ReasonMetadata},
+		{"100.100.100.200", ReasonMetadata},
+		{"::ffff:100.100.100.200", ReasonMetadata},
 		{"fe80::1%eth0", ReasonLinkLocal},
 		{"224.0.0.1", ReasonMulticast},
 		{"ff02::1", ReasonMulticast},
@@ -122,7 +125,8 @@ func TestCheckAddrAllowPrivateNetworks(t *testing.T) {
 			t.Errorf("CheckAddr(%s) = %v, want allowed", a, err)
 		}
 	}
-	for _, a := range []string{"169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "::", "255.255.255.255"} {
+	for _, a := range []string{"169.254.169.254", "fd00:ec2::254", "100.100.100.200", "fe80::1", "224.0.0.1",
+		"0.0.0.0", "::", "255.255.255.255"} {
 		if err := g.CheckAddr(netip.MustParseAddr(a)); err == nil {
 			t.Errorf("CheckAddr(%s) = nil, want blocked even with private networks allowed", a)
 		}
