@@ -234,3 +234,19 @@ func TestServerBadFlagsExitTwo(t *testing.T) {
 		assert.Empty(t, entries, "%v %v: files were created", tc.args, tc.env)
 	}
 }
+
+func TestServerMissingKeyWithDatabaseExitsTwo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "integrations.db"), nil, 0o600))
+	cmd := exec.Command(serverBinary(t), "-addr", "127.0.0.1:0")
+	cmd.Env = []string{}
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+
+	var exitErr *exec.ExitError
+	require.ErrorAs(t, err, &exitErr, "output %s", out)
+	assert.Equal(t, 2, exitErr.ExitCode())
+	assert.Contains(t, string(out), "key file integrations.key not found, but the database integrations.db exists")
+	assert.NoFileExists(t, filepath.Join(dir, "integrations.key"), "no new key may replace the lost one")
+}

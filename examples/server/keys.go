@@ -13,8 +13,8 @@ import (
 
 // loadKeyring returns the keyring that encrypts stored secrets: from
 // INTEGRATIONS_SECRET_KEY when it is set, else from the key file, which is
-// created with a new key and mode 0600 when it does not exist. No error or
-// log record contains key material.
+// created with a new key and mode 0600 when neither it nor the database
+// exists. No error or log record contains key material.
 func loadKeyring(cfg *config, log *slog.Logger) (*store.Keyring, error) {
 	if cfg.keyText != "" {
 		keys, err := store.ParseKeyring(cfg.keyText)
@@ -27,6 +27,12 @@ func loadKeyring(cfg *config, log *slog.Logger) (*store.Keyring, error) {
 
 	text, err := os.ReadFile(cfg.keyFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, statErr := os.Stat(cfg.dbPath); statErr == nil {
+			// A new key cannot read the secrets the database holds.
+			return nil, &usageError{err: fmt.Errorf("key file %s not found, but the database %s exists: "+
+				"restore the key file, or set %s to the key the database was written with",
+				cfg.keyFile, cfg.dbPath, envSecretKey)}
+		}
 		text, err = createKeyFile(cfg, log)
 	}
 	if err != nil {
@@ -64,11 +70,6 @@ func createKeyFile(cfg *config, log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("write key file %s: %w", cfg.keyFile, err)
 	}
 	log.Info("generated a new encryption key; keep this file with the database", "path", cfg.keyFile)
-	if _, err := os.Stat(cfg.dbPath); err == nil {
-		log.Warn("the database already exists but its key file was missing; "+
-			"secrets stored under the old key cannot be read with the new one",
-			"db", cfg.dbPath, "key_file", cfg.keyFile)
-	}
 
 	return []byte(key), nil
 }
