@@ -43,7 +43,8 @@ func (s *Service) webhookURLProblem(ctx context.Context, raw string) string {
 	}
 	if err := s.d.hooks.CheckDestination(ctx, raw); err != nil {
 		if errors.Is(err, webhook.ErrBlockedDestination) {
-			return "must not point to a loopback, private, link-local or reserved address"
+			return "must not point to a loopback, private, link-local or reserved address " +
+				"unless the server allows it (Config.AllowedNetworks or AllowPrivateNetworks)"
 		}
 		return "host name does not resolve: check the spelling"
 	}

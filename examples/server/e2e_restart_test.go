@@ -186,7 +186,7 @@ func TestServerDefaultsRejectLoopbackWebhooks(t *testing.T) {
 	for _, url := range []string{recv.URL + "/hook", "http://localhost:" + port + "/hook", "http://[::1]:" + port + "/"} {
 		r := c.api("POST", "webhooks/", map[string]any{"name": "local", "url": url, "trigger_on_command_execution": true})
 		assert.Equal(t, http.StatusBadRequest, r.status, "create with %s", url)
-		assert.Equal(t, `{"error":"invalid request","fields":{"url":"must not point to a loopback, private, link-local or reserved address"}}`,
+		assert.Equal(t, `{"error":"invalid request","fields":{"url":"must not point to a loopback, private, link-local or reserved address unless the server allows it (Config.AllowedNetworks or AllowPrivateNetworks)"}}`,
 			r.compact(), "create with %s", url)
 	}
 	assert.Empty(t, c.api("GET", "webhooks/", nil).list(t), "no endpoint was stored")
