@@ -71,7 +71,7 @@ func TestErrorShapes(t *testing.T) {
 		{"no route", "GET", "nothing/", "alice", nil, 404, `{"error":"not found"}`},
 		{"bad id", "GET", "github/not-a-uuid/", "alice", nil, 404, `{"error":"not found"}`},
 		{"wrong method", "DELETE", "github/", "alice", nil, 405, `{"error":"method not allowed"}`},
-		{"unknown field", "POST", "slack/", "alice", `{"nope": 1}`, 400, `{"error":"invalid request","fields":{"nope":"unknown field"}}`},
+		{"unknown field", "POST", "slack/", "alice", `{"nope": 1}`, 400, `{"error":"invalid request","fields":{"nope":"unknown field; the writable fields are bot_token, channel_id, channel_name, is_active, notify_command_execution, notify_project_updates, notify_system_alerts, notify_workflow_completion, workspace_name"}}`},
 		{"bad url", "POST", "webhooks/", "alice", map[string]any{"name": "n", "url": "ftp://example.com"}, 400,
 			`{"error":"invalid request","fields":{"url":"must use http or https"}}`},
 	}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -85,6 +88,11 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, 
 func decodeInto(raw []byte, dst any, fields bodyFields) map[string]string {
 	var names map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &names); err != nil {
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) {
+			return map[string]string{"body": fmt.Sprintf("must be a JSON object: %v at byte %d",
+				syntaxErr, syntaxErr.Offset)}
+		}
 		return map[string]string{"body": "must be a JSON object"}
 	}
 	problems := map[string]string{}
@@ -93,7 +101,8 @@ func decodeInto(raw []byte, dst any, fields bodyFields) map[string]string {
 		case name == "":
 			problems["body"] = "must not contain an empty field name"
 		case !fields.writable[name] && !fields.readOnly[name]:
-			problems[name] = "unknown field"
+			problems[name] = "unknown field; the writable fields are " +
+				strings.Join(slices.Sorted(maps.Keys(fields.writable)), ", ")
 		}
 	}
 	if len(problems) > 0 {
