@@ -181,7 +181,12 @@ func schemaOf(t reflect.Type, response bool) map[string]any {
 		s["required"] = required
 	}
 	if !response {
-		s["additionalProperties"] = true // read-only fields are accepted and ignored
+		// Read-only fields of the record are accepted and ignored, which
+		// JSON Schema cannot say without listing them, so the rule is text.
+		s["additionalProperties"] = true
+		s["description"] = "Read-only fields of the record (id, created_at, has_secret, ...) are accepted " +
+			"and ignored. Any other field not listed here is rejected with 400. " +
+			"The validation error names each missing required field."
 	}
 
 	return s
