@@ -139,14 +139,12 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	if timeout <= 0 {
 		timeout = s.defaultTimeout
 	}
-	httpReq, err := s.buildRequest(req)
+	attemptCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	httpReq, err := s.buildRequest(attemptCtx, req)
 	if err != nil {
 		return Result{Classification: Permanent, Err: err}
 	}
-
-	attemptCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	httpReq = httpReq.WithContext(attemptCtx)
 
 	start := time.Now()
 	res := s.exchange(httpReq)
@@ -272,7 +270,7 @@ func TimeoutMessage(timeout time.Duration) string {
 	return "Request timeout after " + strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64) + "s"
 }
 
-func (s *Sender) buildRequest(req Request) (*http.Request, error) {
+func (s *Sender) buildRequest(ctx context.Context, req Request) (*http.Request, error) {
 	invalid := func(format string, args ...any) error {
 		msg := fmt.Sprintf(format, args...)
 		return &attemptError{msg: msg, kind: ErrInvalidRequest}
@@ -294,26 +292,27 @@ func (s *Sender) buildRequest(req Request) (*http.Request, error) {
 		}
 	}
 
-	httpReq, err := http.NewRequest(method, req.URL, bytes.NewReader(req.Body))
+	httpReq, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, invalid("webhook: build request to %s: invalid URL", RedactURL(req.URL))
 	}
+	// The keys are canonical already, so they are set without Header.Set.
 	h := httpReq.Header
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", s.userAgent)
+	h["Content-Type"] = []string{"application/json"}
+	h["User-Agent"] = []string{s.userAgent}
 	for k, v := range req.Headers {
 		h.Set(k, v)
 	}
 	if req.EventType != "" {
-		h.Set(s.names.Event, req.EventType)
+		h[s.canonical.Event] = []string{req.EventType}
 	}
 	if req.DeliveryID != "" {
-		h.Set(s.names.DeliveryID, req.DeliveryID)
+		h[s.canonical.DeliveryID] = []string{req.DeliveryID}
 	}
 	if req.DeliveryID == "" && req.Scheme.standard() && len(req.Secrets) > 0 {
 		return nil, invalid("webhook: the %s signature scheme needs a delivery id for webhook-id", req.Scheme)
 	}
-	if err := signHeaders(h, s.names, req.Scheme, req.Secrets, req.DeliveryID, s.now(), req.Body); err != nil {
+	if err := signHeaders(h, s.canonical, req.Scheme, req.Secrets, req.DeliveryID, s.now(), req.Body); err != nil {
 		return nil, invalid("%v", err)
 	}
 

@@ -25,6 +25,7 @@ type Sender struct {
 	transport       *http.Transport
 	guard           *netguard.Guard
 	names           HeaderNames
+	canonical       HeaderNames // names in canonical form, the keys of an http.Header
 	urlRules        URLRules
 	userAgent       string
 	defaultTimeout  time.Duration
@@ -158,10 +159,15 @@ func NewSender(opts ...Option) *Sender {
 	client := guard.Client(0)
 
 	return &Sender{
-		client:          client,
-		transport:       client.Transport.(*http.Transport),
-		guard:           guard,
-		names:           names,
+		client:    client,
+		transport: client.Transport.(*http.Transport),
+		guard:     guard,
+		names:     names,
+		canonical: HeaderNames{
+			Signature:  http.CanonicalHeaderKey(names.Signature),
+			Event:      http.CanonicalHeaderKey(names.Event),
+			DeliveryID: http.CanonicalHeaderKey(names.DeliveryID),
+		},
 		urlRules:        cfg.urlRules,
 		userAgent:       cfg.userAgent,
 		defaultTimeout:  cfg.defaultTimeout,
