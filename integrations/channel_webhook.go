@@ -31,7 +31,7 @@ func (d *Dispatcher) newWebhookSender() *webhook.Sender {
 
 // sendWebhook makes one attempt of a webhook delivery.
 func (d *Dispatcher) sendWebhook(ctx context.Context, del *store.Delivery) outcome {
-	ep, err := d.cfg.Store.GetWebhookEndpoint(ctx, store.AsAdmin(), del.TargetID)
+	ep, err := d.webhookEndpoint(ctx, del.TargetID)
 	if err != nil {
 		return targetUnavailable("webhook endpoint", err)
 	}

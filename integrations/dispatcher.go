@@ -31,6 +31,8 @@ type Dispatcher struct {
 	mailer  *email.Sender // nil without Config.Email
 	hooks   *webhook.Sender
 
+	endpoints endpointCache
+
 	wakeCh chan struct{}
 	stats  counters
 

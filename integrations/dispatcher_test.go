@@ -22,6 +22,7 @@ import (
 	"github.com/hishamos/integrations-external/internal/fakesmtp"
 	"github.com/hishamos/integrations-external/store"
 	"github.com/hishamos/integrations-external/store/memory"
+	"github.com/hishamos/integrations-external/webhook"
 	"github.com/hishamos/integrations-external/store/sqlite"
 )
 
@@ -445,4 +446,55 @@ func TestSlowEndpointDoesNotBlockOthers(t *testing.T) {
 	assert.LessOrEqual(t, len(slow.Requests()), 2)
 	assert.LessOrEqual(t, e.d.Stats().InFlight, int64(2))
 	slow.Release()
+}
+
+// TestEndpointChangeTakesEffectAtOnce changes an endpoint through the
+// Service right after a delivery read it: the next delivery uses the new
+// URL and secret, although workers keep endpoints they read for a while.
+func TestEndpointChangeTakesEffectAtOnce(t *testing.T) {
+	e := newEnv(t, "sqlite", nil)
+	first := fakereceiver.New(t, fakereceiver.OK())
+	second := fakereceiver.New(t, fakereceiver.OK())
+	ep := e.addWebhook(t, first.URL, nil)
+	ctx := context.Background()
+	run := func(id string) []*store.Delivery {
+		ids, err := e.d.CommandExecuted(ctx, integrations.CommandResult{
+			CommandName: "deploy", ExecutionID: id, UserID: testUser, Status: integrations.StatusSuccess,
+		})
+		require.NoError(t, err)
+		return e.waitFinal(t, ids)
+	}
+	run("run-1")
+	_, err := first.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+
+	caller := integrations.Caller{UserID: testUser}
+	_, err = e.d.Service().PatchWebhookEndpoint(ctx, caller, ep.ID, integrations.WebhookInput{URL: &second.URL})
+	require.NoError(t, err)
+	_, secret, err := e.d.Service().RotateWebhookSecret(ctx, caller, ep.ID)
+	require.NoError(t, err)
+	got := run("run-2")
+	assert.Equal(t, store.StatusSuccess, got[0].Status)
+
+	reqs, err := second.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+	assert.Len(t, first.Requests(), 1, "the old URL got the second delivery")
+	sigs := reqs[0].Header.Get("X-HishamOS-Signature")
+	assert.Contains(t, sigs, webhook.SignHishamOS(webhook.Secret(secret), reqs[0].Body),
+		"the second delivery is signed with the rotated secret")
+
+	// Queue a delivery with the workers stopped, then deactivate the
+	// endpoint: the queued delivery is not sent.
+	require.NoError(t, e.d.Stop(ctx))
+	ids, err := e.d.CommandExecuted(ctx, integrations.CommandResult{
+		CommandName: "deploy", ExecutionID: "run-3", UserID: testUser, Status: integrations.StatusSuccess,
+	})
+	require.NoError(t, err)
+	active := false
+	_, err = e.d.Service().PatchWebhookEndpoint(ctx, caller, ep.ID, integrations.WebhookInput{IsActive: &active})
+	require.NoError(t, err)
+	require.NoError(t, e.d.Start(ctx))
+	got = e.waitFinal(t, ids)
+	assert.Equal(t, store.StatusFailed, got[0].Status, "an inactive endpoint is not sent to")
+	assert.Len(t, second.Requests(), 1)
 }

@@ -117,7 +117,9 @@ func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in Web
 		rec.DisabledReason = ""
 	}
 	p := store.UpdateWebhookParams{Access: c.access(), Endpoint: rec, ResetFailures: reactivated}
-	if err := s.st.UpdateWebhookEndpoint(ctx, p); err != nil {
+	err = s.st.UpdateWebhookEndpoint(ctx, p)
+	s.d.forgetEndpoint(id)
+	if err != nil {
 		return nil, fmt.Errorf("integrations: update webhook endpoint %q: %w", id, err)
 	}
 
@@ -142,7 +144,9 @@ func resetWebhook(rec *store.WebhookEndpoint) {
 
 // DeleteWebhookEndpoint deletes a webhook endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, c Caller, id string) error {
-	if err := s.st.DeleteWebhookEndpoint(ctx, c.access(), id); err != nil {
+	err := s.st.DeleteWebhookEndpoint(ctx, c.access(), id)
+	s.d.forgetEndpoint(id)
+	if err != nil {
 		return fmt.Errorf("integrations: delete webhook endpoint %q: %w", id, err)
 	}
 
@@ -177,7 +181,9 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id string) 
 		rec.PreviousSecretExpiresAt = s.now().Add(s.d.cfg.RotationOverlap)
 	}
 	rec.Secret = store.NewSecret(secret)
-	if err := s.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: c.access(), Endpoint: rec}); err != nil {
+	err = s.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: c.access(), Endpoint: rec})
+	s.d.forgetEndpoint(id)
+	if err != nil {
 		return nil, "", fmt.Errorf("integrations: rotate secret of webhook endpoint %q: %w", id, err)
 	}
 

@@ -361,6 +361,9 @@ func (r *run) record(batch []result) {
 			"attempts", len(batch), "error", err)
 	}
 	for _, t := range rec.Disabled {
+		if t.Channel == store.ChannelWebhook {
+			d.forgetEndpoint(t.TargetID)
+		}
 		d.cfg.Logger.Warn("integrations: target disabled",
 			"channel", string(t.Channel), "target_id", t.TargetID, "reason", t.Reason)
 	}
