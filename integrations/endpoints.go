@@ -9,13 +9,13 @@ import (
 )
 
 // endpointTTL is how long a worker reuses a webhook endpoint it read. The
-// Service forgets an endpoint when it changes or deletes it, and the
+// Service evicts an endpoint when it changes or deletes it, and the
 // recorder when it disables one, so the TTL only bounds how late a change
-// made by another process (or straight in the store) takes effect.
+// made by another process (or directly in the store) takes effect.
 const endpointTTL = 2 * time.Second
 
-// maxCachedEndpoints bounds the cache; when it is full, entries are
-// dropped as they expire and new endpoints are read every time.
+// maxCachedEndpoints bounds the cache. When it is full, expired entries
+// are dropped and endpoints that do not fit are read every time.
 const maxCachedEndpoints = 10000
 
 // endpointCache keeps recently read webhook endpoints, so a worker does
@@ -66,7 +66,7 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 	return ep, nil
 }
 
-// forgetEndpoint drops id from the cache after it changed.
+// forgetEndpoint evicts id from the cache after the endpoint changed.
 func (d *Dispatcher) forgetEndpoint(id string) {
 	c := &d.endpoints
 	c.mu.Lock()
