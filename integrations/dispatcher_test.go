@@ -22,8 +22,8 @@ import (
 	"github.com/hishamos/integrations-external/internal/fakesmtp"
 	"github.com/hishamos/integrations-external/store"
 	"github.com/hishamos/integrations-external/store/memory"
-	"github.com/hishamos/integrations-external/webhook"
 	"github.com/hishamos/integrations-external/store/sqlite"
+	"github.com/hishamos/integrations-external/webhook"
 )
 
 const (
