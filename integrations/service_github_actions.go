@@ -31,13 +31,16 @@ func (s *Service) VerifyGitHubIntegration(ctx context.Context, c Caller, id stri
 	if err != nil {
 		return nil, s.recordGitHubFailure(ctx, c, rec, err)
 	}
-	rec.LastVerifiedAt = s.now()
-	rec.LastError, rec.LastErrorAt = "", time.Time{}
-	if err := s.st.UpdateGitHubIntegration(ctx, c.access(), rec); err != nil {
+	now := s.now()
+	fresh, err := s.updateGitHubStatus(ctx, c.access(), rec, func(r *store.GitHubIntegration) {
+		r.LastVerifiedAt = now
+		r.LastError, r.LastErrorAt = "", time.Time{}
+	})
+	if err != nil {
 		return nil, fmt.Errorf("integrations: record verification of GitHub integration %q: %w", id, err)
 	}
 
-	return rec, nil
+	return fresh, nil
 }
 
 // SyncPullRequests stores every pull request of the integration's
@@ -73,9 +76,11 @@ func (s *Service) syncPullRequests(ctx context.Context, access store.Access, rec
 	if err := s.st.UpsertPullRequests(ctx, p); err != nil {
 		return 0, fmt.Errorf("integrations: store pull requests of GitHub integration %q: %w", rec.ID, err)
 	}
-	rec.LastSyncAt = now
-	rec.LastError, rec.LastErrorAt = "", time.Time{}
-	if err := s.st.UpdateGitHubIntegration(ctx, access, rec); err != nil {
+	_, err = s.updateGitHubStatus(ctx, access, rec, func(r *store.GitHubIntegration) {
+		r.LastSyncAt = now
+		r.LastError, r.LastErrorAt = "", time.Time{}
+	})
+	if err != nil {
 		return 0, fmt.Errorf("integrations: record sync of GitHub integration %q: %w", rec.ID, err)
 	}
 
@@ -184,12 +189,15 @@ func (s *Service) recordGitHubFailure(ctx context.Context, c Caller, rec *store.
 	if !errors.As(err, &rerr) {
 		return fmt.Errorf("integrations: GitHub integration %q: %w", rec.ID, err)
 	}
-	rec.LastError, rec.LastErrorAt = rerr.Error(), s.now()
-	if rerr.AuthFailed {
-		rec.IsActive = false
-		rec.DisabledReason = "GitHub rejected the access token: update it and set is_active"
-	}
-	if uerr := s.st.UpdateGitHubIntegration(ctx, c.access(), rec); uerr != nil {
+	now := s.now()
+	_, uerr := s.updateGitHubStatus(ctx, c.access(), rec, func(r *store.GitHubIntegration) {
+		r.LastError, r.LastErrorAt = rerr.Error(), now
+		if rerr.AuthFailed {
+			r.IsActive = false
+			r.DisabledReason = "GitHub rejected the access token: update it and set is_active"
+		}
+	})
+	if uerr != nil {
 		s.d.cfg.Logger.WarnContext(ctx, "integrations: could not record a GitHub failure",
 			"integration_id", rec.ID, "error", uerr)
 	}

@@ -35,15 +35,17 @@ func (s *Service) VerifySlackIntegration(ctx context.Context, c Caller, id strin
 	if err != nil {
 		return nil, s.recordSlackFailure(ctx, c, rec, err)
 	}
-	if rec.ChannelName == "" {
-		rec.ChannelName = v.ChannelName
-	}
-	rec.LastError, rec.LastErrorAt = "", time.Time{}
-	if err := s.st.UpdateSlackIntegration(ctx, c.access(), rec); err != nil {
+	fresh, err := s.updateSlackStatus(ctx, c.access(), rec, func(r *store.SlackIntegration) {
+		if r.ChannelName == "" {
+			r.ChannelName = v.ChannelName
+		}
+		r.LastError, r.LastErrorAt = "", time.Time{}
+	})
+	if err != nil {
 		return nil, fmt.Errorf("integrations: record verification of Slack integration %q: %w", id, err)
 	}
 
-	return rec, nil
+	return fresh, nil
 }
 
 // SendSlackTestMessage posts text to the integration's channel; an empty
@@ -65,8 +67,9 @@ func (s *Service) SendSlackTestMessage(ctx context.Context, c Caller, id, text s
 	if _, err := client.Post(callCtx, rec.ChannelID, slack.TestMessage{Text: text}.Build()); err != nil {
 		return s.recordSlackFailure(ctx, c, rec, err)
 	}
-	rec.LastUsedAt = s.now()
-	if err := s.st.UpdateSlackIntegration(ctx, c.access(), rec); err != nil {
+	now := s.now()
+	_, err = s.updateSlackStatus(ctx, c.access(), rec, func(r *store.SlackIntegration) { r.LastUsedAt = now })
+	if err != nil {
 		s.d.cfg.Logger.WarnContext(ctx, "integrations: could not record a Slack test message",
 			"integration_id", rec.ID, "error", err)
 	}
@@ -82,16 +85,20 @@ func (s *Service) recordSlackFailure(ctx context.Context, c Caller, rec *store.S
 	if !errors.As(err, &rerr) {
 		return fmt.Errorf("integrations: Slack integration %q: %w", rec.ID, err)
 	}
-	rec.LastError, rec.LastErrorAt = rerr.Error(), s.now()
+	now := s.now()
 	var se *slack.Error
-	if rerr.AuthFailed && errors.As(rerr.Err, &se) {
-		rec.IsActive = false
-		rec.DisabledReason = se.Code
-		if rec.DisabledReason == "" {
-			rec.DisabledReason = "invalid_auth"
+	authFailed := rerr.AuthFailed && errors.As(rerr.Err, &se)
+	_, uerr := s.updateSlackStatus(ctx, c.access(), rec, func(r *store.SlackIntegration) {
+		r.LastError, r.LastErrorAt = rerr.Error(), now
+		if authFailed {
+			r.IsActive = false
+			r.DisabledReason = se.Code
+			if r.DisabledReason == "" {
+				r.DisabledReason = "invalid_auth"
+			}
 		}
-	}
-	if uerr := s.st.UpdateSlackIntegration(ctx, c.access(), rec); uerr != nil {
+	})
+	if uerr != nil {
 		s.d.cfg.Logger.WarnContext(ctx, "integrations: could not record a Slack failure",
 			"integration_id", rec.ID, "error", uerr)
 	}
