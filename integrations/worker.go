@@ -83,6 +83,10 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 
 	d.cfg.Logger.InfoContext(ctx, "integrations: dispatcher started",
 		"workers", d.cfg.Workers, "per_target_concurrency", d.cfg.PerTargetConcurrency)
+	if d.mailer == nil {
+		d.cfg.Logger.WarnContext(ctx, "integrations: email is not configured, so email settings are stored "+
+			"but no email is sent: set Config.Email to send them")
+	}
 
 	return nil
 }
