@@ -26,8 +26,8 @@ import (
 // benchEndpoints is the number of webhook endpoints each event reaches.
 const benchEndpoints = 4
 
-// sink is a minimal loopback receiver for benchmarks: it reads each body,
-// answers 200 and counts requests, without keeping them.
+// sink is a minimal loopback receiver for benchmarks. It reads each body,
+// responds 200 and counts requests without keeping them.
 type sink struct {
 	url    string
 	count  atomic.Int64

@@ -181,8 +181,8 @@ func schemaOf(t reflect.Type, response bool) map[string]any {
 		s["required"] = required
 	}
 	if !response {
-		// Read-only fields of the record are accepted and ignored, which
-		// JSON Schema cannot say without listing them, so the rule is text.
+		// Read-only fields of the record are accepted and ignored. JSON Schema
+		// cannot express that without listing them, so the rule is text.
 		s["additionalProperties"] = true
 		s["description"] = "Read-only fields of the record (id, created_at, has_secret, ...) are accepted " +
 			"and ignored. Any other field not listed here is rejected with 400. " +

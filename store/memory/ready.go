@@ -58,7 +58,7 @@ func (q *readyQueue) add(d *store.Delivery) {
 	heap.Push(q, d)
 }
 
-// remove forgets a delivery wherever it is.
+// remove drops a delivery from the queue, wherever it is.
 func (q *readyQueue) remove(id string) {
 	if i, ok := q.pos[id]; ok {
 		heap.Remove(q, i)

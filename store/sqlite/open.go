@@ -88,7 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// role is what a connection pool is for.
+// role is the purpose of a connection pool.
 type role int
 
 const (

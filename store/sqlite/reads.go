@@ -28,7 +28,7 @@ func newReadCache(db *sql.DB) *readCache {
 }
 
 // stmt returns the prepared statement of query, or nil when it cannot be
-// prepared or the cache is full; the caller then runs query unprepared, so
+// prepared or the cache is full. The caller then runs query unprepared, so
 // a preparation error surfaces from that call.
 func (c *readCache) stmt(ctx context.Context, query string) *sql.Stmt {
 	c.mu.Lock()
