@@ -10,6 +10,7 @@ import (
 
 	"github.com/hishamos/integrations-external/integrations"
 	"github.com/hishamos/integrations-external/internal/fakereceiver"
+	"github.com/hishamos/integrations-external/store"
 )
 
 // Retries scheduled close together must each run at their own time, not at
@@ -37,4 +38,33 @@ func TestOverlappingRetriesKeepTheirDelays(t *testing.T) {
 		gap := d.Attempts[1].StartedAt.Sub(d.Attempts[0].StartedAt)
 		assert.Less(t, gap, time.Second, "delivery %s: the retry waited for a poll instead of its delay", d.ID)
 	}
+}
+
+// A retry scheduled before a restart runs at its own time after the
+// restart, not at the new run's first poll.
+func TestRetryScheduledBeforeRestartKeepsItsDelay(t *testing.T) {
+	e := newEnv(t, "sqlite", func(c *integrations.Config) {
+		c.RetryBase = time.Second
+		c.PollInterval = time.Minute
+	})
+	recv := fakereceiver.New(t, fakereceiver.FailThenOK(1, 500))
+	e.addWebhook(t, recv.URL, nil)
+	ctx := context.Background()
+
+	ids, err := e.d.CommandExecuted(ctx, integrations.CommandResult{
+		CommandName: "deploy", ExecutionID: "run-restart", UserID: testUser, Status: integrations.StatusSuccess,
+	})
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+	require.Eventually(t, func() bool {
+		got, err := e.st.GetDelivery(ctx, store.AsAdmin(), ids[0])
+		return err == nil && len(got.Attempts) == 1
+	}, waitTimeout, 5*time.Millisecond, "the first attempt was never recorded")
+	require.NoError(t, e.d.Stop(ctx))
+	require.NoError(t, e.d.Start(ctx))
+
+	d := e.waitFinal(t, ids)[0]
+	require.Len(t, d.Attempts, 2)
+	gap := d.Attempts[1].StartedAt.Sub(d.Attempts[0].StartedAt)
+	assert.Less(t, gap, 10*time.Second, "the retry waited for the next poll instead of its delay")
 }

@@ -84,7 +84,7 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	d.cfg.Logger.InfoContext(ctx, "integrations: dispatcher started",
 		"workers", d.cfg.Workers, "per_target_concurrency", d.cfg.PerTargetConcurrency)
 	if d.mailer == nil {
-		d.cfg.Logger.WarnContext(ctx, "integrations: email is not configured, so email settings are stored "+
+		d.cfg.Logger.InfoContext(ctx, "integrations: email is not configured, so email settings are stored "+
 			"but no email is sent: set Config.Email to send them")
 	}
 
@@ -157,6 +157,7 @@ func (r *run) claimLoop() {
 	d := r.d
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	r.scheduleStoredRetries()
 
 	for {
 		full, err := r.claimOnce()
@@ -181,6 +182,30 @@ func (r *run) claimLoop() {
 			}
 		}
 	}
+}
+
+// scheduleStoredRetries adds the earliest due time of the store's queue to
+// the retry times, when the store reports it, so retries scheduled before
+// this run started are attempted on time rather than at the next poll.
+func (r *run) scheduleStoredRetries() {
+	reporter, ok := r.d.cfg.Store.(store.DueReporter)
+	if !ok {
+		return
+	}
+	next, found, err := reporter.NextDue(r.claimCtx)
+	if err != nil {
+		if r.claimCtx.Err() == nil {
+			r.d.cfg.Logger.Warn("integrations: read the next due time failed; retries scheduled "+
+				"before this start wait for the next poll", "error", err)
+		}
+		return
+	}
+	if !found || !next.After(r.d.cfg.Now()) {
+		return // due now: the first claim takes it
+	}
+	r.mu.Lock()
+	heap.Push(&r.due, next)
+	r.mu.Unlock()
 }
 
 // untilNextPoll returns the wait before the next claim without a wake-up:

@@ -267,3 +267,14 @@ type PruneParams struct {
 	Before    time.Time
 	BatchSize int // rows per transaction; 1000 when zero
 }
+
+// DueReporter is an optional capability of a Store: it reports when the
+// earliest queued delivery becomes due, so a dispatcher that starts with
+// retries scheduled by an earlier run sets its timer for them instead of
+// finding them at its next poll.
+type DueReporter interface {
+	// NextDue returns the earliest NextAttemptAt of the pending and
+	// retrying deliveries, and false when there are none. Leases are not
+	// considered.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+}

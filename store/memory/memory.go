@@ -48,7 +48,10 @@ type idempotencyKey struct {
 	key      string
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.DueReporter = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New(opts Options) *Store {

@@ -202,3 +202,26 @@ func (s *Store) deleteDelivery(id string) {
 	delete(s.deliveries, id)
 	s.queued.remove(id)
 }
+
+// NextDue returns the earliest NextAttemptAt of the queued deliveries,
+// leased ones included.
+func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.closed {
+		return time.Time{}, false, store.ErrClosed
+	}
+	var next time.Time
+	found := false
+	if len(s.queued.items) > 0 {
+		next, found = s.queued.items[0].NextAttemptAt, true
+	}
+	for _, d := range s.queued.leased {
+		if !found || d.NextAttemptAt.Before(next) {
+			next, found = d.NextAttemptAt, true
+		}
+	}
+
+	return next, found, nil
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -141,4 +142,23 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string) error {
 	})
 
 	return wrapf(err, "release %d deliveries", len(ids))
+}
+
+// NextDue returns the earliest NextAttemptAt of the queued deliveries, read
+// from the first entry of the deliveries_due index.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if err := s.check(); err != nil {
+		return time.Time{}, false, err
+	}
+	var next sql.NullInt64
+	err := s.reads.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries
+		WHERE status IN ('pending', 'retrying')`).Scan(&next)
+	if err != nil {
+		return time.Time{}, false, wrapf(err, "read the next due time")
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+
+	return fromMS(next.Int64), true, nil
 }

@@ -32,7 +32,10 @@ type Store struct {
 	checkpoints checkpointer
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.DueReporter = (*Store)(nil)
+)
 
 // Open opens the SQLite database at path, creating the file when it does not
 // exist, and applies the schema migrations it lacks. It fails when

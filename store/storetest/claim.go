@@ -17,6 +17,7 @@ func claimTests() []conformanceTest {
 		{"Claim/LeaseHidesAndExpires", testClaimLease},
 		{"Claim/WebhookLeaseFollowsTimeout", testClaimWebhookLease},
 		{"Claim/MaxPerTargetAndExclude", testClaimCaps},
+		{"Claim/NextDue", testClaimNextDue},
 		{"Claim/SkipsFinal", testClaimSkipsFinal},
 		{"Claim/InvalidLimit", testClaimInvalidLimit},
 		{"Claim/Release", testClaimRelease},
@@ -221,4 +222,42 @@ func testClaimConcurrent(t *testing.T, s store.Store) {
 		}
 	}
 	require.Len(t, owner, len(all), "every delivery claimed exactly once in 60 claims of 5")
+}
+
+// testClaimNextDue checks the optional store.DueReporter: the earliest due
+// time of the queued deliveries, leased ones included, and none once every
+// delivery is final.
+func testClaimNextDue(t *testing.T, s store.Store) {
+	r, ok := s.(store.DueReporter)
+	if !ok {
+		t.Skip("the store does not implement store.DueReporter")
+	}
+	_, found, err := r.NextDue(t.Context())
+	require.NoError(t, err)
+	require.False(t, found, "an empty queue has no due time")
+
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	early := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	early.NextAttemptAt = BaseTime().Add(time.Minute)
+	late := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	late.NextAttemptAt = BaseTime().Add(time.Hour)
+	Enqueue(t, s, late, early)
+
+	next, found, err := r.NextDue(t.Context())
+	require.NoError(t, err)
+	require.True(t, found)
+	require.True(t, next.Equal(early.NextAttemptAt), "NextDue = %s, want %s", next, early.NextAttemptAt)
+
+	require.Len(t, claim(t, s, BaseTime().Add(time.Minute), 1), 1, "claim the early delivery")
+	next, _, err = r.NextDue(t.Context())
+	require.NoError(t, err)
+	require.True(t, next.Equal(early.NextAttemptAt), "a leased delivery still counts: NextDue = %s", next)
+
+	record(t, s, store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
+		{Attempt: successAttempt(early.ID, BaseTime()), Status: store.StatusSuccess},
+		{Attempt: successAttempt(late.ID, BaseTime()), Status: store.StatusSuccess},
+	}})
+	_, found, err = r.NextDue(t.Context())
+	require.NoError(t, err)
+	require.False(t, found, "final deliveries are not due")
 }
