@@ -55,8 +55,8 @@ type Config struct {
 	DisableAfterWindow   time.Duration
 
 	// PollInterval is how often idle workers look for due deliveries that
-	// no wake-up announced, such as retries scheduled before a restart.
-	// Default: 5s.
+	// no wake-up announced, such as deliveries whose lease ran out or that
+	// another process queued. Default: 5s.
 	PollInterval time.Duration
 
 	// Email is the SMTP server that sends notification and test emails.

@@ -90,7 +90,7 @@ func newFlagSet(raw *rawFlags) *flag.FlagSet {
 		"delay before the first retry of a failed delivery; later retries double it")
 	fs.DurationVar(&raw.pollInterval, "poll-interval", 5*time.Second,
 		"how often idle workers look for deliveries that became due without a wake-up, "+
-			"such as retries scheduled before a restart")
+			"such as deliveries whose lease ran out or that another process queued")
 	fs.DurationVar(&raw.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"maximum time a shutdown waits for requests and deliveries in flight")
 	fs.StringVar(&raw.logFormat, "log-format", "text", "log format: text or json")

@@ -32,8 +32,8 @@
 //	-slack-api-url URL       Slack Web API base
 //	-retry-base duration     delay before the first retry of a delivery (default 2s)
 //	-poll-interval duration  how often idle workers look for deliveries that became due
-//	                         without a wake-up, such as retries scheduled before a
-//	                         restart (default 5s)
+//	                         without a wake-up, such as deliveries whose lease ran out
+//	                         or that another process queued (default 5s)
 //	-shutdown-timeout d      maximum wait for requests and deliveries in flight at
 //	                         shutdown (default 10s)
 //	-log-format text|json    log format (default text)
