@@ -56,7 +56,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]*st
 	}
 	var out []*store.Delivery
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ids, err := s.chooseDue(ctx, tx, p, idList(excluded), candidates)
 		if err != nil || len(ids) == 0 {
 			return err
@@ -135,7 +135,7 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return s.check()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0
 			WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')`, idList(ids))
 		return err

@@ -138,7 +138,7 @@ func (s *Store) RetryDelivery(ctx context.Context, p store.RetryParams) (*store.
 	now := ms(p.Now)
 	var d *store.Delivery
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ? AND `+where,
 			append([]any{p.ID}, args...)...).Scan(&status)
@@ -181,7 +181,7 @@ func (s *Store) PruneDeliveries(ctx context.Context, p store.PruneParams) (int, 
 	total := 0
 	for {
 		var n int64
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (
 				SELECT id FROM deliveries INDEXED BY deliveries_completed
 				WHERE status IN ('success', 'failed') AND completed_at < ? LIMIT ?)`, before, batch)

@@ -24,7 +24,7 @@ func (s *Store) CreateEmailSettings(ctx context.Context, rec *store.EmailSetting
 	rec.CreatedAt, rec.UpdatedAt = now, now
 	rec.LastErrorAt = truncMS(rec.LastErrorAt)
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO email_settings (`+emailColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			rec.ID, rec.UserID, rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
@@ -84,7 +84,7 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 	now := s.nowUTC()
 	where, args := accessFilter(access)
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx, `UPDATE email_settings SET email_address = ?,
 			notify_workflow_completion = ?, notify_command_execution = ?, notify_system_alerts = ?,

@@ -28,7 +28,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 	}
 	results := make([]store.EnqueueResult, len(deliveries))
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		inserted := make(map[string]bool, len(deliveries))
 		statements := map[string]*sql.Stmt{}
 		defer func() {

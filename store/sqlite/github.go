@@ -29,7 +29,7 @@ func (s *Store) CreateGitHubIntegration(ctx context.Context, rec *store.GitHubIn
 		return err
 	}
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO github_integrations (`+githubColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			rec.ID, rec.UserID, rec.RepositoryOwner, rec.RepositoryName, args[0], args[1],
@@ -121,7 +121,7 @@ func (s *Store) UpdateGitHubIntegration(ctx context.Context, access store.Access
 	now := s.nowUTC()
 	where, args := accessFilter(access)
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var created int64
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE github_integrations SET repository_owner = ?, repository_name = ?,
@@ -190,7 +190,7 @@ func (s *Store) deleteTarget(ctx context.Context, access store.Access, table, id
 	}
 	where, args := accessFilter(access)
 
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ? AND `+where, append([]any{id}, args...)...)
 		if err != nil {
 			return err

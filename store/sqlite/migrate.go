@@ -74,7 +74,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	latest := ms[len(ms)-1].version
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var current int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 			return wrapf(err, "read schema version of %s", s.path)

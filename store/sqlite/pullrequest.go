@@ -17,7 +17,7 @@ func (s *Store) UpsertPullRequests(ctx context.Context, p store.UpsertPullReques
 	where, args := accessFilter(p.Access)
 	synced := ms(p.SyncedAt)
 
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM github_integrations WHERE id = ? AND `+where,
 			append([]any{p.IntegrationID}, args...)...).Scan(&one)

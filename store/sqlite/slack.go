@@ -29,7 +29,7 @@ func (s *Store) CreateSlackIntegration(ctx context.Context, rec *store.SlackInte
 		return err
 	}
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO slack_integrations (`+slackColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			rec.ID, rec.UserID, rec.WorkspaceName, rec.ChannelID, rec.ChannelName, token,
@@ -102,7 +102,7 @@ func (s *Store) UpdateSlackIntegration(ctx context.Context, access store.Access,
 	now := s.nowUTC()
 	where, args := accessFilter(access)
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var created int64
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE slack_integrations SET workspace_name = ?, channel_id = ?,

@@ -475,3 +475,59 @@ func TestPruneInBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, left, 3, "queued deliveries stay")
 }
+
+// TestCancelledWriterDoesNotUndoOthers runs enqueues side by side, half of
+// them with contexts cancelled while they wait or run. Writes that share a
+// transaction must not fail because another caller gave up, and a call
+// that reports an error must have written nothing.
+func TestCancelledWriterDoesNotUndoOthers(t *testing.T) {
+	s := openAt(t, tempPath(t), nil)
+	e := storetest.CreateWebhookEndpoint(t, s, "alice", "ci")
+	const calls = 60
+	type outcome struct {
+		ids     []string
+		results int
+		err     error
+	}
+	results := make([]outcome, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if i%2 == 1 {
+				go cancel()
+			}
+			ds := []*store.Delivery{
+				storetest.NewDelivery(store.ChannelWebhook, e.ID, "alice", storetest.BaseTime()),
+				storetest.NewDelivery(store.ChannelWebhook, e.ID, "alice", storetest.BaseTime()),
+			}
+			res, err := s.EnqueueDeliveries(ctx, ds)
+			out := outcome{err: err, results: len(res)}
+			for _, d := range ds {
+				out.ids = append(out.ids, d.ID)
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+
+	for i, r := range results {
+		if i%2 == 0 {
+			require.NoError(t, r.err, "call %d was not cancelled", i)
+		}
+		if r.err == nil {
+			require.Equal(t, 2, r.results, "call %d results", i)
+		}
+		for _, id := range r.ids {
+			_, err := s.GetDelivery(context.Background(), store.AsAdmin(), id)
+			if r.err == nil {
+				require.NoError(t, err, "call %d succeeded but delivery %s is missing", i, id)
+			} else {
+				require.ErrorIs(t, err, store.ErrNotFound, "call %d failed but delivery %s exists", i, id)
+			}
+		}
+	}
+}

@@ -61,7 +61,7 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, rec *store.WebhookEnd
 		return err
 	}
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+webhookColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, ?, ?)`,
 			rec.ID, rec.UserID, rec.Name, rec.URL, w.secret, w.previous, ms(rec.PreviousSecretExpiresAt),
@@ -154,7 +154,7 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p store.UpdateWebhook
 		reset = "consecutive_failures = 0, first_failure_at = 0, "
 	}
 
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var lastTriggered, firstFailure, created int64
 		err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET name = ?, url = ?, secret = ?,
 			previous_secret = ?, previous_secret_expires_at = ?, signature_scheme = ?,

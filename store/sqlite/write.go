@@ -13,7 +13,7 @@ const maxGroupWrites = 64
 // writeCall is one write waiting for its transaction.
 type writeCall struct {
 	ctx  context.Context
-	fn   func(*sql.Tx) error
+	fn   func(context.Context, *sql.Tx) error
 	err  error
 	done chan struct{}
 }
@@ -33,8 +33,12 @@ type groupCommit struct {
 // write runs fn in a writer transaction and commits it. fn may share the
 // transaction with other calls' functions, each inside its own savepoint:
 // when fn fails, only its own changes are rolled back and its error is
-// returned, and the others commit. fn must not call write.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// returned, and the others commit. fn must run its statements with the
+// context it is given, which is ctx without its cancellation: SQLite rolls
+// back the whole transaction when a statement is interrupted, so one
+// caller's cancellation would undo the others' writes. fn must not call
+// write.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func (s *Store) writeGroup(group []*writeCall) {
 
 	if len(live) == 1 {
 		c := live[0]
-		if err := c.fn(tx); err != nil {
+		if err := c.fn(context.WithoutCancel(c.ctx), tx); err != nil {
 			_ = tx.Rollback()
 			c.err = err
 			return
@@ -129,7 +133,7 @@ func runInSavepoints(tx *sql.Tx, calls []*writeCall) error {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT call"); err != nil {
 			return err
 		}
-		if c.err = c.fn(tx); c.err != nil {
+		if c.err = c.fn(context.WithoutCancel(c.ctx), tx); c.err != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO call"); err != nil {
 				return err
 			}
