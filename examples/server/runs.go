@@ -177,7 +177,7 @@ func (h *host) executeWorkflow(w http.ResponseWriter, r *http.Request, p httpapi
 		WorkflowID: run.WorkflowID, WorkflowName: run.WorkflowName, ExecutionID: run.ExecutionID,
 		Status: run.Status, UserID: run.UserID, DeliveryIDs: nonNil(ids),
 	}
-	if run.Status == integrations.StatusFailed {
+	if run.Status == integrations.StatusFailed && run.ErrorMessage != "" {
 		out.ErrorMessage = &run.ErrorMessage
 	}
 	writeJSON(w, http.StatusOK, out)
