@@ -15,7 +15,8 @@ type writeCall struct {
 	ctx  context.Context
 	fn   func(context.Context, *sql.Tx) error
 	err  error
-	done chan struct{}
+	done chan struct{} // closed when fn has run and the transaction ended
+	lead chan struct{} // closed when this call must write the next groups
 }
 
 // groupCommit runs the writes that arrive while a transaction is open
@@ -23,7 +24,9 @@ type writeCall struct {
 // time, and each commit has a fixed cost however few rows it writes, so
 // concurrent callers (Dispatch, claims and attempt records) share commits
 // instead of queueing for one each. The first caller to find no group
-// running becomes the leader and writes groups until no call is left.
+// running becomes the leader and writes groups until its own call is done,
+// then hands the lead to the oldest waiting call, so no caller is kept
+// writing other callers' groups under sustained load.
 type groupCommit struct {
 	mu      sync.Mutex
 	writing bool
@@ -45,32 +48,58 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	call := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{})}
+	call := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{}), lead: make(chan struct{})}
 	g := &s.writes
 	g.mu.Lock()
 	g.queue = append(g.queue, call)
 	if g.writing {
 		g.mu.Unlock()
-		<-call.done
-		return call.err
+		select {
+		case <-call.done:
+			return call.err
+		case <-call.lead:
+		}
+	} else {
+		g.writing = true
+		g.mu.Unlock()
 	}
-	g.writing = true
-	for len(g.queue) > 0 {
+	s.lead(call)
+
+	return call.err
+}
+
+// lead writes groups from the queue, oldest calls first, until the group
+// holding call is written. Then it hands the lead to the oldest call still
+// waiting, or ends the writing when none is.
+func (s *Store) lead(call *writeCall) {
+	g := &s.writes
+	for {
+		g.mu.Lock()
 		n := min(len(g.queue), maxGroupWrites)
 		group := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
+
 		s.writeGroup(group)
+		mine := false
 		for _, c := range group {
+			mine = mine || c == call
 			close(c.done)
 		}
-		g.mu.Lock()
-	}
-	g.queue = nil
-	g.writing = false
-	g.mu.Unlock()
+		if !mine {
+			continue
+		}
 
-	return call.err
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			close(g.queue[0].lead)
+		} else {
+			g.queue = nil
+			g.writing = false
+		}
+		g.mu.Unlock()
+		return
+	}
 }
 
 // writeGroup runs the calls of one group in one transaction. A call whose
