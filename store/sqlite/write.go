@@ -24,9 +24,9 @@ type writeCall struct {
 // time, and each commit has a fixed cost however few rows it writes, so
 // concurrent callers (Dispatch, claims and attempt records) share commits
 // instead of queueing for one each. The first caller to find no group
-// running becomes the leader and writes groups until its own call is done,
-// then hands the lead to the oldest waiting call, so no caller is kept
-// writing other callers' groups under sustained load.
+// running becomes the leader and writes groups until its own call is done.
+// Then it hands the lead to the oldest waiting call, so under sustained
+// load no caller keeps writing other callers' groups.
 type groupCommit struct {
 	mu      sync.Mutex
 	writing bool
