@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -59,12 +60,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.writer.SetConnMaxLifetime(0)
 	s.writer.SetConnMaxIdleTime(0)
 
-	if err := s.migrate(ctx); err != nil {
+	// Opening a new file from several processes at once can fail with
+	// SQLITE_BUSY where SQLite does not wait, for example while another
+	// connection switches the file to WAL, so the first steps retry.
+	if err := retryBusy(ctx, opts.BusyTimeout, func() error { return s.migrate(ctx) }); err != nil {
 		_ = s.writer.Close()
 		return nil, err
 	}
 
-	s.prepared, err = prepareWriterStatements(ctx, s.writer, hotQueries())
+	err = retryBusy(ctx, opts.BusyTimeout, func() error {
+		var err error
+		s.prepared, err = prepareWriterStatements(ctx, s.writer, hotQueries())
+		return err
+	})
 	if err != nil {
 		_ = s.writer.Close()
 		return nil, err
@@ -158,4 +166,25 @@ func (s *Store) check() error {
 // nowUTC returns the current time truncated to the millisecond, as stored.
 func (s *Store) nowUTC() time.Time {
 	return s.now().UTC().Truncate(time.Millisecond)
+}
+
+// retryBusy runs op until it returns anything but store.ErrBusy, or until
+// busy has passed or ctx ends, waiting a little longer after each try.
+func retryBusy(ctx context.Context, busy time.Duration, op func() error) error {
+	deadline := time.Now().Add(busy)
+	wait := 5 * time.Millisecond
+	for {
+		err := op()
+		if !errors.Is(err, store.ErrBusy) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
 }
