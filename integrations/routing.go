@@ -178,30 +178,27 @@ func (d *Dispatcher) callUserEmail(ctx context.Context, userID string) (addr str
 }
 
 func slackWants(s *store.SlackIntegration, eventType string) bool {
-	switch eventType {
-	case EventWorkflowCompleted:
-		return s.NotifyWorkflowCompletion
-	case EventCommandExecuted:
-		return s.NotifyCommandExecution
-	case EventSystemAlert:
-		return s.NotifySystemAlerts
-	case EventProjectUpdated:
-		return s.NotifyProjectUpdates
-	}
-
-	return false
+	return notifyFlag(eventType, s.NotifyWorkflowCompletion, s.NotifyCommandExecution,
+		s.NotifySystemAlerts, s.NotifyProjectUpdates)
 }
 
 func emailWants(s *store.EmailSettings, eventType string) bool {
+	return notifyFlag(eventType, s.NotifyWorkflowCompletion, s.NotifyCommandExecution,
+		s.NotifySystemAlerts, s.NotifyProjectUpdates)
+}
+
+// notifyFlag returns the notify_* flag of Slack integrations and email
+// settings that covers eventType, and false for any other event.
+func notifyFlag(eventType string, workflow, command, alerts, projects bool) bool {
 	switch eventType {
 	case EventWorkflowCompleted:
-		return s.NotifyWorkflowCompletion
+		return workflow
 	case EventCommandExecuted:
-		return s.NotifyCommandExecution
+		return command
 	case EventSystemAlert:
-		return s.NotifySystemAlerts
+		return alerts
 	case EventProjectUpdated:
-		return s.NotifyProjectUpdates
+		return projects
 	}
 
 	return false

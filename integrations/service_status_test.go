@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hishamos/integrations-external/internal/fakegithub"
+	"github.com/hishamos/integrations-external/store"
 )
 
 // gatedGitHub forwards requests to the fake GitHub server, holding the
@@ -35,11 +36,11 @@ func gatedGitHub(t *testing.T, target string) (srvURL string, arrived <-chan str
 	return srv.URL + "/", in, out
 }
 
-// TestVerifyKeepsChangesMadeDuringTheCall patches an integration while its
-// verification waits for GitHub: the patch survives and the verification
-// is recorded on top of it.
-func TestVerifyKeepsChangesMadeDuringTheCall(t *testing.T) {
-	t.Parallel()
+// verifyDuringPatch creates a GitHub integration with token, starts its
+// verification, applies patch while the verification waits for GitHub, and
+// returns the integration as stored afterwards and the verification's error.
+func verifyDuringPatch(t *testing.T, token string, patch GitHubInput) (*store.GitHubIntegration, error) {
+	t.Helper()
 	gh := fakegithub.New()
 	t.Cleanup(gh.Close)
 	gh.AddToken("ghp_good", "octo")
@@ -49,7 +50,7 @@ func TestVerifyKeepsChangesMadeDuringTheCall(t *testing.T) {
 	ctx := context.Background()
 	alice := Caller{UserID: "alice"}
 	rec, err := fx.svc.CreateGitHubIntegration(ctx, alice, GitHubInput{
-		RepositoryOwner: ptr("octo"), RepositoryName: ptr("hello"), AccessToken: ptr("ghp_good"),
+		RepositoryOwner: ptr("octo"), RepositoryName: ptr("hello"), AccessToken: ptr(token),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -61,15 +62,26 @@ func TestVerifyKeepsChangesMadeDuringTheCall(t *testing.T) {
 		done <- err
 	}()
 	<-arrived
-	if _, err := fx.svc.PatchGitHubIntegration(ctx, alice, rec.ID, GitHubInput{AutoCreateIssues: ptr(true)}); err != nil {
+	if _, err := fx.svc.PatchGitHubIntegration(ctx, alice, rec.ID, patch); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
-	if err := <-done; err != nil {
+	verifyErr := <-done
+
+	after, err := fx.svc.GetGitHubIntegration(ctx, alice, rec.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
 
-	after, err := fx.svc.GetGitHubIntegration(ctx, alice, rec.ID)
+	return after, verifyErr
+}
+
+// TestVerifyKeepsChangesMadeDuringTheCall patches an integration while its
+// verification waits for GitHub: the patch survives and the verification
+// is recorded on top of it.
+func TestVerifyKeepsChangesMadeDuringTheCall(t *testing.T) {
+	t.Parallel()
+	after, err := verifyDuringPatch(t, "ghp_good", GitHubInput{AutoCreateIssues: ptr(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,40 +98,14 @@ func TestVerifyKeepsChangesMadeDuringTheCall(t *testing.T) {
 // deactivate the integration that now has a new token.
 func TestVerifyOutcomeDroppedAfterTokenChange(t *testing.T) {
 	t.Parallel()
-	gh := fakegithub.New()
-	t.Cleanup(gh.Close)
-	gh.AddToken("ghp_good", "octo")
-	gh.AddRepo(fakegithub.Repo{Owner: "octo", Name: "hello"})
-	gated, arrived, release := gatedGitHub(t, gh.URL)
-	fx := newServiceFixture(t, func(c *Config) { c.GitHubAPIURL = gated })
-	ctx := context.Background()
-	alice := Caller{UserID: "alice"}
-	rec, err := fx.svc.CreateGitHubIntegration(ctx, alice, GitHubInput{
-		RepositoryOwner: ptr("octo"), RepositoryName: ptr("hello"), AccessToken: ptr("ghp_revoked"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	done := make(chan error, 1)
-	go func() {
-		_, err := fx.svc.VerifyGitHubIntegration(ctx, alice, rec.ID)
-		done <- err
-	}()
-	<-arrived
-	if _, err := fx.svc.PatchGitHubIntegration(ctx, alice, rec.ID, GitHubInput{AccessToken: ptr("ghp_good")}); err != nil {
-		t.Fatal(err)
-	}
-	close(release)
-	if err := <-done; err == nil {
+	after, err := verifyDuringPatch(t, "ghp_revoked", GitHubInput{AccessToken: ptr("ghp_good")})
+	if err == nil {
 		t.Fatal("verification with the revoked token succeeded")
 	}
-
-	after, err := fx.svc.GetGitHubIntegration(ctx, alice, rec.ID)
-	if err != nil {
-		t.Fatal(err)
+	if !after.IsActive {
+		t.Error("the rejection of the old token deactivated the integration")
 	}
-	if !after.IsActive || after.LastError != "" {
-		t.Errorf("IsActive %v LastError %q, want the new token's integration untouched", after.IsActive, after.LastError)
+	if after.LastError != "" {
+		t.Errorf("LastError = %q, want empty", after.LastError)
 	}
 }

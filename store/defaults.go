@@ -18,8 +18,8 @@ const (
 func NewID() string {
 	id, err := uuid.NewV7()
 	if err != nil {
-		// NewV7 fails only when the system random source fails; a random
-		// UUIDv4 is still unique.
+		// NewV7 fails only when reading the system random source fails.
+		// NewString reads it again and panics if that fails too.
 		return uuid.NewString()
 	}
 
