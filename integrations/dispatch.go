@@ -82,7 +82,7 @@ func (d *Dispatcher) Prepare(ctx context.Context, ev Event) ([]*store.Delivery, 
 	return deliveries, nil
 }
 
-// Wake tells the workers that deliveries were written outside Dispatch,
+// Wake signals the workers that deliveries were written outside Dispatch,
 // so they claim them at once instead of at the next poll.
 func (d *Dispatcher) Wake() { d.wake() }
 

@@ -65,7 +65,7 @@ func New(cfg Config) (*Dispatcher, error) {
 // dispatcher's store and configuration.
 func (d *Dispatcher) Service() *Service { return d.service }
 
-// wake tells the claim loop that new work may be due. It never blocks.
+// wake signals the claim loop that new work may be due. It never blocks.
 func (d *Dispatcher) wake() {
 	select {
 	case d.wakeCh <- struct{}{}:

@@ -92,7 +92,7 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 }
 
 // Stop stops claiming new deliveries, releases claimed deliveries that have
-// not started, and waits for attempts in flight until ctx ends; then it
+// not started, and waits for attempts in flight until ctx ends. Then it
 // abandons them, and their deliveries are claimed again after their leases
 // end. Pending deliveries stay in the store for the next Start. Stop returns
 // ctx.Err() when it had to abandon attempts, and nil otherwise. Calling

@@ -268,13 +268,13 @@ type PruneParams struct {
 	BatchSize int // rows per transaction; 1000 when zero
 }
 
-// DueReporter is an optional capability of a Store: it reports when the
-// earliest queued delivery becomes due, so a dispatcher that starts with
-// retries scheduled by an earlier run sets its timer for them instead of
-// finding them at its next poll.
+// DueReporter is an optional capability of a Store that reports when the
+// earliest queued delivery becomes due. A dispatcher that starts with
+// retries scheduled by an earlier run uses it to set its timer for them
+// instead of finding them at its next poll.
 type DueReporter interface {
 	// NextDue returns the earliest NextAttemptAt of the pending and
-	// retrying deliveries, and false when there are none. Leases are not
-	// considered.
+	// retrying deliveries, and false when there are none. Leased
+	// deliveries count, and their leases are ignored.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 }

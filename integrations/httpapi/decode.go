@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// errResponded reports that decode already answered the request.
+// errResponded reports that decode already wrote the response.
 var errResponded = errors.New("httpapi: response already written")
 
 // bodyFields lists the names a request body may carry: the writable fields
@@ -55,8 +55,8 @@ func jsonNames(v any) map[string]bool {
 
 // decode reads a JSON object from the request into dst, rejecting names
 // that are neither writable nor read-only fields. An empty body is an
-// empty object when optional is true. On failure it answers the request
-// and returns errResponded.
+// empty object when optional is true. On failure it writes the error
+// response and returns errResponded.
 func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, optional bool) error {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -39,5 +39,6 @@
 // or rotated is returned once, as "secret". Failures of Slack, GitHub or
 // SMTP are 400 when the remote rejected our credentials or configuration,
 // 429 with Retry-After when it rate-limited us, 504 on a timeout and 502
-// otherwise. The webhook test always answers 200 with the attempt's status.
+// otherwise. The webhook test always responds with 200 and the attempt's
+// status.
 package httpapi

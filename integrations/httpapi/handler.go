@@ -36,7 +36,7 @@ type Principal struct {
 // Authenticator identifies the caller of a request. The host implements it
 // with its own sessions or tokens; the library never issues identities.
 // Authenticate must not read the request body. Any error, or a Principal
-// without a UserID, answers 401 before the body is read.
+// without a UserID, gets 401 before the body is read.
 type Authenticator interface {
 	Authenticate(r *http.Request) (Principal, error)
 }
@@ -54,9 +54,9 @@ type Options struct {
 	// Default: DefaultPrefix.
 	Prefix string
 	// Authenticator identifies callers. Required for any request to
-	// succeed; without it every route except openapi.json answers 401.
+	// succeed; without it every route except openapi.json responds with 401.
 	Authenticator Authenticator
-	// MaxBodyBytes limits a request body, in bytes; a larger body answers
+	// MaxBodyBytes limits a request body, in bytes. A larger body gets
 	// 413. Default: DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
 	// Logger receives internal errors and recovered panics with the

@@ -127,7 +127,7 @@ func (h *handler) operation(rt route) map[string]any {
 }
 
 // allStatuses returns the route's own statuses plus the ones every
-// authenticated route can answer.
+// authenticated route can return.
 func (rt route) allStatuses() []int {
 	out := append([]int(nil), rt.statuses...)
 	if rt.path != "openapi.json" {

@@ -12,14 +12,14 @@ const (
 	maxLimit     = 200
 )
 
-// page is the window a list request asks for.
+// page is the window of records that a list request selects.
 type page struct {
 	limit, offset int
 	userID        string // admin filter; ignored for ordinary users
 }
 
 // parsePage reads limit, offset and user_id. A limit above maxLimit is
-// lowered to it. On invalid values it answers 400 and returns false.
+// lowered to it. On invalid values it responds with 400 and returns false.
 func parsePage(w http.ResponseWriter, r *http.Request) (page, bool) {
 	q := r.URL.Query()
 	p := page{limit: defaultLimit, userID: q.Get("user_id")}
@@ -51,9 +51,9 @@ func parsePage(w http.ResponseWriter, r *http.Request) (page, bool) {
 	return p, true
 }
 
-// writeList answers a page of items, newest first. The store was asked for
-// one item more than the page holds; when it returned it, a Link header
-// points at the next page.
+// writeList writes a page of items, newest first. The store was queried for
+// one item more than the page holds, and when it returned that item, a Link
+// header points at the next page.
 func writeList[T any, V any](w http.ResponseWriter, r *http.Request, p page, items []T, view func(T) V) {
 	if len(items) > p.limit {
 		items = items[:p.limit]

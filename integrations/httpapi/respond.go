@@ -39,8 +39,8 @@ func writeFields(w http.ResponseWriter, fields map[string]string) {
 	writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid request", Fields: fields})
 }
 
-// fail answers err with its documented status. conflict is the message of
-// a 409; internal errors are logged with the request id and answered
+// fail writes err with its documented status. conflict is the message of
+// a 409. Internal errors are logged with the request id and written
 // without detail.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, conflict string) {
 	var verr *integrations.ValidationError
@@ -60,7 +60,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, confli
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "storage busy, retry later")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads the answer.
+		// The client went away, so no one reads the response.
 		writeError(w, http.StatusServiceUnavailable, "request canceled")
 	default:
 		h.log.ErrorContext(r.Context(), "httpapi: request failed", "request_id", reqIDOf(r),

@@ -12,14 +12,14 @@ type route struct {
 	path     string // relative to the prefix, with {id} wildcards
 	summary  string
 	tag      string
-	statuses []int  // every status the route can answer besides 401, 404 and 500
+	statuses []int  // every status the route can return besides 401, 404 and 500
 	request  string // request body schema name, "" for none
 	response string // response schema name, "" for none
 	list     bool   // response is an array of response
 	handle   http.HandlerFunc
 }
 
-// Statuses every authenticated route can answer.
+// Statuses every authenticated route can return.
 var commonStatuses = []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusInternalServerError}
 
 func (h *handler) register() {
@@ -70,7 +70,7 @@ func (rt route) patterns() []string {
 	return out
 }
 
-// underscoreActions are the action paths that also answer in the spelling
+// underscoreActions are the action paths that are also served in the spelling
 // of the original application.
 var underscoreActions = map[string]string{
 	"sync-prs":     "sync_prs",

@@ -8,7 +8,7 @@ import (
 	"github.com/hishamos/integrations-external/integrations"
 )
 
-// statusBody is the answer of verify, test-message and test-email.
+// statusBody is the response body of verify, test-message and test-email.
 type statusBody struct {
 	Status string `json:"status"`
 }
@@ -51,7 +51,7 @@ var (
 	issueFields       = fieldsOf(issueBody{}, nil)
 )
 
-// remoteStatuses are the answers of a call that reaches Slack, GitHub or
+// remoteStatuses are the statuses of a call that reaches Slack, GitHub or
 // SMTP.
 var remoteStatuses = []int{200, 400, 429, 502, 504}
 

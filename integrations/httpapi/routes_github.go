@@ -48,8 +48,8 @@ func (h *handler) githubRoutes() []route {
 	}
 }
 
-// pathID returns the {id} wildcard; a value that is not a record id
-// answers 404.
+// pathID returns the {id} wildcard. For a value that is not a record id it
+// responds with 404 and returns false.
 func pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
