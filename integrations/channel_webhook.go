@@ -94,7 +94,7 @@ func (d *Dispatcher) validSecrets(ep *store.WebhookEndpoint) []webhook.Secret {
 
 // deliverWebhookNow records a delivery of payload to ep and makes its one
 // attempt at once, for the webhook test of the API. The delivery is due only
-// after the attempt's lease would end, so no worker takes it meanwhile; if
+// after the attempt's lease would end, so no worker takes it meanwhile. If
 // the process stops mid-attempt, a worker delivers it later.
 func (d *Dispatcher) deliverWebhookNow(ctx context.Context, ep *store.WebhookEndpoint, eventType string, payload []byte) (*store.Delivery, error) {
 	now := d.cfg.Now().UTC()

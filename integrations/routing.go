@@ -136,7 +136,7 @@ func (d *Dispatcher) emailTargets(ctx context.Context, ev Event, access store.Ac
 		}
 		id := s.ID
 		if id == "" {
-			// No stored settings: the user id stands in for the target, so
+			// No stored settings, so the user id is the target id and
 			// idempotency keys still apply per recipient.
 			id = "user:" + s.UserID
 		}

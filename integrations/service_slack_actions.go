@@ -17,7 +17,7 @@ const maxTestMessageLength = 3000
 
 // VerifySlackIntegration checks the bot token and the channel with Slack.
 // On success it clears LastError and fills ChannelName when it was empty.
-// On failure it records LastError and returns a *RemoteError; when Slack
+// On failure it records LastError and returns a *RemoteError. When Slack
 // rejected the token (invalid_auth, token_revoked, ...), the integration is
 // also deactivated with the Slack error code as DisabledReason.
 func (s *Service) VerifySlackIntegration(ctx context.Context, c Caller, id string) (*store.SlackIntegration, error) {

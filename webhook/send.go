@@ -75,8 +75,8 @@ type Result struct {
 	Classification Classification
 
 	// StatusCode is the response status, or 0 when no response arrived. It
-	// is set even when reading the body failed afterwards (Err then says
-	// why).
+	// is set even when reading the body failed afterwards, and Err then
+	// describes the failure.
 	StatusCode int
 
 	// Duration is the time from the start of the request to the end of

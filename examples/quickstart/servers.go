@@ -72,8 +72,8 @@ type verifiedWebhook struct {
 }
 
 // handler returns the receiver's handler. Verifier.Middleware responds with
-// 401 to a request whose signature is missing or wrong, so accept sees only
-// verified requests.
+// 401 to a request whose signature is missing or wrong, so accept receives
+// only verified requests.
 func (rc *webhookReceiver) handler(secret string) http.Handler {
 	verifier := webhook.Verifier{Secrets: []webhook.Secret{webhook.Secret(secret)}}
 

@@ -15,8 +15,10 @@
 // metadata address 169.254.169.254, fe80::/10), shared address space
 // (CGNAT, 100.64/10), unique-local (fc00::/7), multicast, unspecified
 // (0.0.0.0/8, ::), broadcast (255.255.255.255) and reserved (240/4)
-// addresses, and the cloud metadata addresses fd00:ec2::254 (AWS, IPv6) and
-// 100.100.100.200 (Alibaba Cloud). IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d),
+// addresses. It also rejects the cloud metadata addresses fd00:ec2::254
+// (AWS, IPv6) and 100.100.100.200 (Alibaba Cloud).
+//
+// IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d),
 // NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16) addresses are
 // judged by the IPv4 address they embed.
 //
