@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -136,4 +137,38 @@ func limitClause(limit, offset int) (string, []any) {
 	}
 
 	return " LIMIT ? OFFSET ?", []any{limit, offset}
+}
+
+// listRecords runs selectFrom (a SELECT ... FROM table) with the access and
+// paging of p, newest first, and scans each row with scan. what names the
+// operation in errors.
+func listRecords[T any](ctx context.Context, s *Store, what, selectFrom string, p store.ListParams,
+	scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !p.Access.Valid() {
+		return []T{}, nil
+	}
+	where, args := listFilter(p.Access, p.UserID)
+	if p.ActiveOnly {
+		where += " AND is_active = 1"
+	}
+	limit, largs := limitClause(p.Limit, p.Offset)
+	rows, err := s.reads.QueryContext(ctx, selectFrom+` WHERE `+where+` ORDER BY id DESC`+limit,
+		append(args, largs...)...)
+	if err != nil {
+		return nil, wrapf(err, "%s", what)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		rec, err := scan(rows)
+		if err != nil {
+			return nil, wrapf(err, "%s", what)
+		}
+		out = append(out, rec)
+	}
+
+	return out, wrapf(rows.Err(), "%s", what)
 }

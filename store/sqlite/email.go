@@ -108,28 +108,6 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 // ListEmailSettings returns email settings newest first and ignores
 // ActiveOnly.
 func (s *Store) ListEmailSettings(ctx context.Context, p store.ListParams) ([]*store.EmailSettings, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if !p.Access.Valid() {
-		return []*store.EmailSettings{}, nil
-	}
-	where, args := listFilter(p.Access, p.UserID)
-	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reads.QueryContext(ctx, `SELECT `+emailColumns+` FROM email_settings WHERE `+where+
-		` ORDER BY id DESC`+limit, append(args, largs...)...)
-	if err != nil {
-		return nil, wrapf(err, "list email settings")
-	}
-	defer rows.Close()
-	out := []*store.EmailSettings{}
-	for rows.Next() {
-		rec, err := scanEmail(rows)
-		if err != nil {
-			return nil, wrapf(err, "list email settings")
-		}
-		out = append(out, rec)
-	}
-
-	return out, wrapf(rows.Err(), "list email settings")
+	p.ActiveOnly = false // email settings have no active flag
+	return listRecords(ctx, s, "list email settings", `SELECT `+emailColumns+` FROM email_settings`, p, scanEmail)
 }

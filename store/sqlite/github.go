@@ -152,33 +152,7 @@ func (s *Store) DeleteGitHubIntegration(ctx context.Context, access store.Access
 
 // ListGitHubIntegrations returns integrations newest first.
 func (s *Store) ListGitHubIntegrations(ctx context.Context, p store.ListParams) ([]*store.GitHubIntegration, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if !p.Access.Valid() {
-		return []*store.GitHubIntegration{}, nil
-	}
-	where, args := listFilter(p.Access, p.UserID)
-	if p.ActiveOnly {
-		where += " AND is_active = 1"
-	}
-	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reads.QueryContext(ctx, `SELECT `+githubColumns+` FROM github_integrations WHERE `+where+
-		` ORDER BY id DESC`+limit, append(args, largs...)...)
-	if err != nil {
-		return nil, wrapf(err, "list GitHub integrations")
-	}
-	defer rows.Close()
-	out := []*store.GitHubIntegration{}
-	for rows.Next() {
-		rec, err := s.scanGitHub(rows)
-		if err != nil {
-			return nil, wrapf(err, "list GitHub integrations")
-		}
-		out = append(out, rec)
-	}
-
-	return out, wrapf(rows.Err(), "list GitHub integrations")
+	return listRecords(ctx, s, "list GitHub integrations", `SELECT `+githubColumns+` FROM github_integrations`, p, s.scanGitHub)
 }
 
 // deleteTarget deletes one endpoint or integration row that access allows,

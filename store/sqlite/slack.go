@@ -134,31 +134,5 @@ func (s *Store) DeleteSlackIntegration(ctx context.Context, access store.Access,
 
 // ListSlackIntegrations returns integrations newest first.
 func (s *Store) ListSlackIntegrations(ctx context.Context, p store.ListParams) ([]*store.SlackIntegration, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if !p.Access.Valid() {
-		return []*store.SlackIntegration{}, nil
-	}
-	where, args := listFilter(p.Access, p.UserID)
-	if p.ActiveOnly {
-		where += " AND is_active = 1"
-	}
-	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reads.QueryContext(ctx, `SELECT `+slackColumns+` FROM slack_integrations WHERE `+where+
-		` ORDER BY id DESC`+limit, append(args, largs...)...)
-	if err != nil {
-		return nil, wrapf(err, "list Slack integrations")
-	}
-	defer rows.Close()
-	out := []*store.SlackIntegration{}
-	for rows.Next() {
-		rec, err := s.scanSlack(rows)
-		if err != nil {
-			return nil, wrapf(err, "list Slack integrations")
-		}
-		out = append(out, rec)
-	}
-
-	return out, wrapf(rows.Err(), "list Slack integrations")
+	return listRecords(ctx, s, "list Slack integrations", `SELECT `+slackColumns+` FROM slack_integrations`, p, s.scanSlack)
 }

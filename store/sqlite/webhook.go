@@ -193,31 +193,5 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, access store.Access, 
 
 // ListWebhookEndpoints returns endpoints newest first.
 func (s *Store) ListWebhookEndpoints(ctx context.Context, p store.ListParams) ([]*store.WebhookEndpoint, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if !p.Access.Valid() {
-		return []*store.WebhookEndpoint{}, nil
-	}
-	where, args := listFilter(p.Access, p.UserID)
-	if p.ActiveOnly {
-		where += " AND is_active = 1"
-	}
-	limit, largs := limitClause(p.Limit, p.Offset)
-	rows, err := s.reads.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE `+where+
-		` ORDER BY id DESC`+limit, append(args, largs...)...)
-	if err != nil {
-		return nil, wrapf(err, "list webhook endpoints")
-	}
-	defer rows.Close()
-	out := []*store.WebhookEndpoint{}
-	for rows.Next() {
-		rec, err := s.scanWebhook(rows)
-		if err != nil {
-			return nil, wrapf(err, "list webhook endpoints")
-		}
-		out = append(out, rec)
-	}
-
-	return out, wrapf(rows.Err(), "list webhook endpoints")
+	return listRecords(ctx, s, "list webhook endpoints", `SELECT `+webhookColumns+` FROM webhook_endpoints`, p, s.scanWebhook)
 }
