@@ -129,7 +129,9 @@ type DeliveryStore interface {
 	// delivery's ID, Status (pending), NextAttemptAt (TriggeredAt when zero)
 	// and timestamps are filled when empty. A delivery whose IdempotencyKey
 	// is already used for its TargetID is not inserted; its result names the
-	// existing delivery. Results are in the order of the input.
+	// existing delivery. Results are in the order of the input. A delivery
+	// whose LeaseUntil is after now is stored claimed: no claim returns it
+	// before its lease ends, so the producer may attempt it at once.
 	EnqueueDeliveries(ctx context.Context, deliveries []*Delivery) ([]EnqueueResult, error)
 
 	// ClaimDeliveries leases due deliveries (pending or retrying, with
@@ -141,6 +143,12 @@ type DeliveryStore interface {
 	// ReleaseDeliveries ends the leases of claimed deliveries that were not
 	// attempted, so the next claim returns them at once.
 	ReleaseDeliveries(ctx context.Context, ids []string) error
+
+	// ExtendLeases sets the lease of each listed delivery that is pending or
+	// retrying to end at until, so a producer that holds deliveries for
+	// longer than their lease keeps them. Unknown and final deliveries are
+	// ignored.
+	ExtendLeases(ctx context.Context, ids []string, until time.Time) error
 
 	// RecordAttempts stores attempts, each together with its delivery's new
 	// state and its target's counters, in one transaction:

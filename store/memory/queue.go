@@ -54,7 +54,13 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 			c.UpdatedAt = now
 		}
 		s.deliveries[c.ID] = c
-		if !c.Status.Final() {
+		switch {
+		case c.Status.Final():
+		case !c.LeaseUntil.IsZero():
+			// Claimed by its producer as it is written; a claim after the
+			// lease ends returns it to the ready order.
+			s.queued.lease(c)
+		default:
 			s.queued.add(c)
 		}
 		if c.IdempotencyKey != "" {
@@ -184,6 +190,25 @@ func (s *Store) ReleaseDeliveries(_ context.Context, ids []string) error {
 	return nil
 }
 
+// ExtendLeases sets the lease of the listed deliveries that are still
+// pending or retrying to end at until; unknown ids are ignored.
+func (s *Store) ExtendLeases(_ context.Context, ids []string, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.closed {
+		return store.ErrClosed
+	}
+	for _, id := range ids {
+		if d, ok := s.deliveries[id]; ok && !d.Status.Final() {
+			d.LeaseUntil = until.UTC()
+			s.queued.lease(d)
+		}
+	}
+
+	return nil
+}
+
 // deleteDeliveriesOf deletes every delivery of targetID and frees its
 // idempotency keys. The caller holds the write lock.
 func (s *Store) deleteDeliveriesOf(targetID string) {
@@ -215,7 +240,7 @@ func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
 	var next time.Time
 	found := false
 	if len(s.queued.items) > 0 {
-		next, found = s.queued.items[0].NextAttemptAt, true
+		next, found = s.queued.items[0].d.NextAttemptAt, true
 	}
 	for _, d := range s.queued.leased {
 		if !found || d.NextAttemptAt.Before(next) {

@@ -144,6 +144,21 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string) error {
 	return wrapf(err, "release %d deliveries", len(ids))
 }
 
+// ExtendLeases sets the lease of the listed deliveries that are still
+// pending or retrying to end at until. Unknown ids are ignored.
+func (s *Store) ExtendLeases(ctx context.Context, ids []string, until time.Time) error {
+	if len(ids) == 0 {
+		return s.check()
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')`, ms(until), idList(ids))
+		return err
+	})
+
+	return wrapf(err, "extend the leases of %d deliveries", len(ids))
+}
+
 // NextDue returns the earliest NextAttemptAt of the queued deliveries, read
 // from the first entry of the deliveries_due index.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {

@@ -15,12 +15,14 @@ func claimTests() []conformanceTest {
 	return []conformanceTest{
 		{"Claim/DueOldestFirst", testClaimDueOldestFirst},
 		{"Claim/LeaseHidesAndExpires", testClaimLease},
+		{"Claim/EnqueuedWithLease", testClaimEnqueuedLeased},
 		{"Claim/WebhookLeaseFollowsTimeout", testClaimWebhookLease},
 		{"Claim/MaxPerTargetAndExclude", testClaimCaps},
 		{"Claim/NextDue", testClaimNextDue},
 		{"Claim/SkipsFinal", testClaimSkipsFinal},
 		{"Claim/InvalidLimit", testClaimInvalidLimit},
 		{"Claim/Release", testClaimRelease},
+		{"Claim/ExtendLeases", testClaimExtend},
 		{"Claim/ConcurrentClaimersNeverShare", testClaimConcurrent},
 	}
 }
@@ -83,6 +85,37 @@ func testClaimLease(t *testing.T, s store.Store) {
 	// Contract: a lease that ends exactly at Now is over.
 	require.Equal(t, []string{d.ID}, claim(t, s, BaseTime().Add(5*time.Minute), 10), "an expired lease is claimable again")
 	require.Empty(t, claim(t, s, BaseTime().Add(5*time.Minute+time.Second), 10), "the new lease hides it")
+}
+
+// testClaimEnqueuedLeased enqueues a delivery that its producer claims as it
+// writes it, as the dispatcher does when a worker is free, and checks that no
+// claim returns it before that lease ends.
+func testClaimEnqueuedLeased(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	leased := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	leased.LeaseUntil = BaseTime().Add(time.Minute)
+	free := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	Enqueue(t, s, leased, free)
+
+	stored := getDelivery(t, s, leased.ID)
+	require.True(t, stored.LeaseUntil.Equal(BaseTime().Add(time.Minute)), "stored LeaseUntil %s", stored.LeaseUntil)
+	require.Equal(t, store.StatusPending, stored.Status)
+	// Contract: a delivery enqueued with a lease is claimed already; other
+	// deliveries are claimable as usual.
+	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
+		Now: BaseTime(), Limit: 10, Lease: time.Minute, LeaseMargin: 2 * time.Hour,
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{free.ID}, deliveryIDs(got), "claim before the enqueued lease ends")
+	require.Empty(t, claim(t, s, BaseTime().Add(time.Minute-time.Second), 10), "claim just before the lease ends")
+	require.Equal(t, []string{leased.ID}, claim(t, s, BaseTime().Add(time.Minute), 10), "claim when the lease ends")
+
+	// A release ends such a lease as it ends a claimed one.
+	again := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	again.LeaseUntil = BaseTime().Add(time.Hour)
+	Enqueue(t, s, again)
+	require.NoError(t, s.ReleaseDeliveries(t.Context(), []string{again.ID}))
+	require.Equal(t, []string{again.ID}, claim(t, s, BaseTime(), 10), "claim after the release")
 }
 
 func testClaimWebhookLease(t *testing.T, s store.Store) {
@@ -170,6 +203,37 @@ func testClaimRelease(t *testing.T, s store.Store) {
 	require.Zero(t, got.AttemptCount, "a release is not an attempt")
 	require.Equal(t, []string{ids[1]}, claim(t, s, BaseTime(), 10), "a released delivery is claimable at once")
 	require.NoError(t, s.ReleaseDeliveries(t.Context(), nil), "release of nothing")
+}
+
+func testClaimExtend(t *testing.T, s store.Store) {
+	slack := createSlack(t, s, "alice", "alerts")
+	ids := Enqueue(t, s,
+		NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime()),
+	)
+	require.Equal(t, ids, claim(t, s, BaseTime(), 10))
+	done := Enqueue(t, s, NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime()))[0]
+	require.Equal(t, []string{done}, claim(t, s, BaseTime(), 10))
+	_, err := s.RecordAttempts(t.Context(), store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{{
+		Attempt: store.Attempt{DeliveryID: done, Number: 1, Status: store.AttemptSuccess, StartedAt: BaseTime()},
+		Status:  store.StatusSuccess,
+	}}})
+	require.NoError(t, err)
+
+	until := BaseTime().Add(10 * time.Minute)
+	// Contract: unknown and final deliveries are ignored.
+	require.NoError(t, s.ExtendLeases(t.Context(), []string{ids[0], store.NewID(), done}, until))
+	got := getDelivery(t, s, ids[0])
+	require.True(t, got.LeaseUntil.Equal(until), "LeaseUntil after the extension: %s", got.LeaseUntil)
+	require.Equal(t, store.StatusPending, got.Status)
+	require.True(t, getDelivery(t, s, done).LeaseUntil.IsZero(), "a final delivery keeps no lease")
+
+	require.Equal(t, []string{ids[1]}, claim(t, s, BaseTime().Add(5*time.Minute), 10),
+		"only the delivery whose lease was not extended is claimable after its first lease")
+	require.Equal(t, []string{ids[1]}, claim(t, s, until.Add(-time.Second), 10),
+		"just before the extended lease ends, only the other delivery, whose new lease ended")
+	require.Equal(t, []string{ids[0]}, claim(t, s, until, 10), "claimable when the extended lease ends")
+	require.NoError(t, s.ExtendLeases(t.Context(), nil, until), "extend nothing")
 }
 
 // testClaimConcurrent runs two claimers against one store over many rounds
