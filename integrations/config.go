@@ -59,6 +59,15 @@ type Config struct {
 	// another process queued. Default: 5s.
 	PollInterval time.Duration
 
+	// TargetCacheTTL is how long Dispatch reuses the targets it read for a
+	// user, and workers reuse the webhook endpoints they read. Changes
+	// made through this dispatcher's Service clear both caches at once, so
+	// the TTL bounds only how late a change made by another process, or
+	// written to the store directly, takes effect. Default: 2s. A negative
+	// value turns the caches off, for hosts that change targets outside
+	// the Service and need every event to see the change.
+	TargetCacheTTL time.Duration
+
 	// Email is the SMTP server that sends notification and test emails.
 	// Default: nil, and the dispatcher sends no email.
 	Email *email.Config
@@ -160,6 +169,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 5 * time.Second
+	}
+	if c.TargetCacheTTL == 0 {
+		c.TargetCacheTTL = 2 * time.Second
 	}
 	switch {
 	case c.Workers < 0:

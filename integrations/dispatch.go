@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -13,25 +14,33 @@ import (
 // ids of earlier deliveries that the idempotency key matched. It does no
 // network I/O: after it returns, the event is durable and the workers
 // deliver it. An event with no matching target returns no ids and no error.
+//
+// While the workers run and no earlier delivery waits in the queue, a
+// delivery whose target has a free worker slot is written already claimed
+// and goes straight to a worker, without a claim of its own.
 func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
-	deliveries, err := d.Prepare(ctx, ev)
+	deliveries, timeouts, err := d.prepare(ctx, ev)
 	if err != nil || len(deliveries) == 0 {
 		return nil, err
 	}
+	h := d.reserve(deliveries, timeouts)
 	results, err := d.cfg.Store.EnqueueDeliveries(ctx, deliveries)
 	if err != nil {
+		h.deliver(deliveries, nil)
 		return nil, fmt.Errorf("integrations: enqueue %d deliveries of event %s: %w", len(deliveries), deliveries[0].EventID, err)
 	}
 	ids := make([]string, len(results))
-	fresh := 0
+	fresh, queued := 0, false
 	for i, r := range results {
 		ids[i] = r.ID
 		if !r.Duplicate {
 			fresh++
+			queued = queued || !h.holds(i)
 		}
 	}
-	if fresh > 0 {
-		d.stats.pending.Add(int64(fresh))
+	d.stats.pending.Add(int64(fresh))
+	h.deliver(deliveries, results)
+	if queued {
 		d.wake()
 	}
 
@@ -43,19 +52,28 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
 // writes nothing, so a host can write the rows in its own transaction (an
 // outbox) and call Wake afterwards.
 func (d *Dispatcher) Prepare(ctx context.Context, ev Event) ([]*store.Delivery, error) {
+	deliveries, _, err := d.prepare(ctx, ev)
+
+	return deliveries, err
+}
+
+// prepare returns the deliveries of ev and, for each, its webhook
+// endpoint's request timeout, zero for other channels.
+func (d *Dispatcher) prepare(ctx context.Context, ev Event) ([]*store.Delivery, []time.Duration, error) {
 	if ev.Type == "" || !json.Valid(ev.Payload) {
-		return nil, fmt.Errorf("integrations: event %q: missing type or invalid JSON payload: build events with the typed helpers or CustomEvent", ev.Type)
+		return nil, nil, fmt.Errorf("integrations: event %q: missing type or invalid JSON payload: build events with the typed helpers or CustomEvent", ev.Type)
 	}
 	if ev.ID == "" {
 		ev.ID = store.NewID()
 	}
 	targets, err := d.resolveTargets(ctx, ev)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	now := d.cfg.Now().UTC()
 	deliveries := make([]*store.Delivery, len(targets))
+	timeouts := make([]time.Duration, len(targets))
 	for i, t := range targets {
 		payload := t.payload
 		if payload == nil {
@@ -77,9 +95,10 @@ func (d *Dispatcher) Prepare(ctx context.Context, ev Event) ([]*store.Delivery, 
 			NextAttemptAt:  now,
 			TriggeredAt:    now,
 		}
+		timeouts[i] = t.timeout
 	}
 
-	return deliveries, nil
+	return deliveries, timeouts, nil
 }
 
 // Wake signals the workers that deliveries were written outside Dispatch,

@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hishamos/integrations-external/email"
@@ -31,9 +32,11 @@ type Dispatcher struct {
 	mailer  *email.Sender // nil without Config.Email
 	hooks   *webhook.Sender
 
-	endpoints endpointCache
+	endpoints  endpointCache
+	routeCache routeCache
 
 	wakeCh chan struct{}
+	wakes  atomic.Uint64 // calls of wake, which mark the queue as not known to be empty
 	stats  counters
 
 	mu      sync.Mutex
@@ -53,7 +56,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		stopped: make(chan struct{}),
 	}
 	close(d.stopped)
-	d.service = &Service{d: d, st: cfg.Store}
+	d.service = &Service{d: d, st: serviceStore{Store: cfg.Store, d: d}}
 	if err := d.buildSenders(); err != nil {
 		return nil, err
 	}
@@ -67,6 +70,7 @@ func (d *Dispatcher) Service() *Service { return d.service }
 
 // wake signals the claim loop that new work may be due. It never blocks.
 func (d *Dispatcher) wake() {
+	d.wakes.Add(1)
 	select {
 	case d.wakeCh <- struct{}{}:
 	default:

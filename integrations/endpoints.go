@@ -8,18 +8,14 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// endpointTTL is how long a worker reuses a webhook endpoint it read. The
-// Service evicts an endpoint when it changes or deletes it, and the
-// recorder when it disables one, so the TTL only bounds how late a change
-// made by another process (or directly in the store) takes effect.
-const endpointTTL = 2 * time.Second
-
 // maxCachedEndpoints bounds the cache. When it is full, expired entries
 // are dropped and endpoints that do not fit are read every time.
 const maxCachedEndpoints = 10000
 
-// endpointCache keeps recently read webhook endpoints, so a worker does
-// not read and decrypt the same endpoint for every attempt. Reading it was
+// endpointCache keeps recently read webhook endpoints for
+// Config.TargetCacheTTL, so a worker does not read and decrypt the same
+// endpoint for every attempt. The Service evicts an endpoint when it
+// changes or deletes it, and the recorder when it disables one. Reading it was
 // a tenth of the CPU time of the end-to-end benchmark.
 type endpointCache struct {
 	mu      sync.Mutex
@@ -34,6 +30,9 @@ type cachedEndpoint struct {
 // webhookEndpoint returns the endpoint id from the cache, or reads it from
 // the store. The caller must not change the returned record.
 func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.WebhookEndpoint, error) {
+	if d.cfg.TargetCacheTTL < 0 {
+		return d.cfg.Store.GetWebhookEndpoint(ctx, store.AsAdmin(), id)
+	}
 	now := d.cfg.Now()
 	c := &d.endpoints
 	c.mu.Lock()
@@ -60,7 +59,7 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 		}
 	}
 	if len(c.entries) < maxCachedEndpoints {
-		c.entries[id] = cachedEndpoint{endpoint: ep, until: now.Add(endpointTTL)}
+		c.entries[id] = cachedEndpoint{endpoint: ep, until: now.Add(d.cfg.TargetCacheTTL)}
 	}
 
 	return ep, nil

@@ -2,9 +2,9 @@ package integrations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -17,7 +17,8 @@ type target struct {
 	name        string
 	url         string // scheme and host only
 	maxAttempts int
-	payload     []byte // nil: the event payload
+	payload     []byte        // nil: the event payload
+	timeout     time.Duration // a webhook endpoint's request timeout; zero for other channels
 }
 
 // resolveTargets finds every active target that wants ev, reading flags at
@@ -49,37 +50,26 @@ func (d *Dispatcher) resolveTargets(ctx context.Context, ev Event) ([]target, er
 // routeTo resolves the targets visible to access. userID is "" for an
 // administrator's search across every user.
 func (d *Dispatcher) routeTo(ctx context.Context, ev Event, access store.Access, userID string) ([]target, error) {
-	list := store.ListParams{Access: access, ActiveOnly: true}
-	var out []target
-
-	slacks, err := d.cfg.Store.ListSlackIntegrations(ctx, list)
+	rs, err := d.routesOf(ctx, access, userID)
 	if err != nil {
-		return nil, fmt.Errorf("integrations: list Slack integrations: %w", err)
+		return nil, err
 	}
-	for _, s := range slacks {
+	var out []target
+	for _, s := range rs.slacks {
 		if slackWants(s, ev.Type) {
 			out = append(out, target{channel: store.ChannelSlack, id: s.ID, userID: s.UserID,
 				name: s.WorkspaceName + " " + s.ChannelID, maxAttempts: d.cfg.MaxAttempts})
 		}
 	}
-
-	hooks, err := d.cfg.Store.ListWebhookEndpoints(ctx, list)
-	if err != nil {
-		return nil, fmt.Errorf("integrations: list webhook endpoints: %w", err)
-	}
-	for _, h := range hooks {
+	for _, h := range rs.hooks {
 		if webhookWants(h, ev.Type) {
 			out = append(out, target{channel: store.ChannelWebhook, id: h.ID, userID: h.UserID,
-				name: h.Name, url: schemeAndHost(h.URL), maxAttempts: h.RetryCount})
+				name: h.Name, url: schemeAndHost(h.URL), maxAttempts: h.RetryCount,
+				timeout: time.Duration(h.TimeoutSeconds) * time.Second})
 		}
 	}
-
 	if ev.Failed {
-		gits, err := d.cfg.Store.ListGitHubIntegrations(ctx, list)
-		if err != nil {
-			return nil, fmt.Errorf("integrations: list GitHub integrations: %w", err)
-		}
-		for _, g := range gits {
+		for _, g := range rs.gits {
 			if g.AutoCreateIssues {
 				out = append(out, target{channel: store.ChannelGitHub, id: g.ID, userID: g.UserID,
 					name: g.RepositoryOwner + "/" + g.RepositoryName, url: "https://github.com",
@@ -91,7 +81,7 @@ func (d *Dispatcher) routeTo(ctx context.Context, ev Event, access store.Access,
 	if !d.emailEnabled() {
 		return out, nil
 	}
-	mails, err := d.emailTargets(ctx, ev, access, userID)
+	mails, err := d.emailTargets(ctx, ev, rs, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,24 +91,12 @@ func (d *Dispatcher) routeTo(ctx context.Context, ev Event, access store.Access,
 
 // emailTargets resolves the email recipients: the stored settings, or for a
 // user without settings the host's address with the default flags.
-func (d *Dispatcher) emailTargets(ctx context.Context, ev Event, access store.Access, userID string) ([]target, error) {
-	var settings []*store.EmailSettings
-	if userID == "" {
-		all, err := d.cfg.Store.ListEmailSettings(ctx, store.ListParams{Access: access})
+func (d *Dispatcher) emailTargets(ctx context.Context, ev Event, rs *routes, userID string) ([]target, error) {
+	settings := rs.mails
+	if rs.mailsMissing {
+		s, err := d.defaultEmailSettings(ctx, userID)
 		if err != nil {
-			return nil, fmt.Errorf("integrations: list email settings: %w", err)
-		}
-		settings = all
-	} else {
-		s, err := d.cfg.Store.GetEmailSettings(ctx, access, userID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			s, err = d.defaultEmailSettings(ctx, userID)
-			if err != nil {
-				return nil, err
-			}
-		case err != nil:
-			return nil, fmt.Errorf("integrations: read email settings of user %q: %w", userID, err)
+			return nil, err
 		}
 		if s != nil {
 			settings = []*store.EmailSettings{s}

@@ -118,7 +118,6 @@ func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in Web
 	}
 	p := store.UpdateWebhookParams{Access: c.access(), Endpoint: rec, ResetFailures: reactivated}
 	err = s.st.UpdateWebhookEndpoint(ctx, p)
-	s.d.forgetEndpoint(id)
 	if err != nil {
 		return nil, fmt.Errorf("integrations: update webhook endpoint %q: %w", id, err)
 	}
@@ -145,7 +144,6 @@ func resetWebhook(rec *store.WebhookEndpoint) {
 // DeleteWebhookEndpoint deletes a webhook endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, c Caller, id string) error {
 	err := s.st.DeleteWebhookEndpoint(ctx, c.access(), id)
-	s.d.forgetEndpoint(id)
 	if err != nil {
 		return fmt.Errorf("integrations: delete webhook endpoint %q: %w", id, err)
 	}
@@ -182,7 +180,6 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id string) 
 	}
 	rec.Secret = store.NewSecret(secret)
 	err = s.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: c.access(), Endpoint: rec})
-	s.d.forgetEndpoint(id)
 	if err != nil {
 		return nil, "", fmt.Errorf("integrations: rotate secret of webhook endpoint %q: %w", id, err)
 	}

@@ -30,6 +30,19 @@ type run struct {
 	inFlight map[string]int // claimed and not yet attempted, per target
 	total    int
 	due      dueTimes // retry times this run scheduled and not yet reached, a min-heap
+	// empty is set when a claim found the queue empty, and emptyAt is
+	// Dispatcher.wakes as read before that claim; see handoff.go.
+	empty   bool
+	emptyAt uint64
+	// closing is set when no hand-off may start, before jobs closes.
+	closing  bool
+	handoffs sync.WaitGroup // Dispatch calls that reserved places and have not queued their jobs
+	// parked holds handed-off deliveries waiting for a slot of their
+	// target, oldest first; parkedFor counts them per target with
+	// the places reserved for deliveries not yet written.
+	parked      map[string][]*parkedDelivery
+	parkedFor   map[string]int
+	parkedTotal int
 
 	workers  sync.WaitGroup
 	recorder sync.WaitGroup
@@ -54,12 +67,14 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 		return nil
 	}
 	r := &run{
-		d:        d,
-		jobs:     make(chan *store.Delivery, d.cfg.Workers),
-		results:  make(chan result, d.cfg.Workers),
-		freed:    make(chan struct{}, 1),
-		inFlight: make(map[string]int),
-		done:     make(chan struct{}),
+		d:         d,
+		jobs:      make(chan *store.Delivery, d.cfg.Workers),
+		results:   make(chan result, recordBatch),
+		freed:     make(chan struct{}, 1),
+		inFlight:  make(map[string]int),
+		parked:    make(map[string][]*parkedDelivery),
+		parkedFor: make(map[string]int),
+		done:      make(chan struct{}),
 	}
 	r.hardCtx, r.hardCancel = context.WithCancel(ctx)
 	r.claimCtx, r.claimCancel = context.WithCancel(r.hardCtx)
@@ -131,6 +146,13 @@ func (d *Dispatcher) Stopped() <-chan struct{} {
 // the queue and the recorder flush, and marks the run as finished.
 func (r *run) shutdownWhenDone() {
 	r.claimer.Wait()
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	r.handoffs.Wait()
+	if ids := r.takeParked(); len(ids) > 0 {
+		r.release(ids)
+	}
 	close(r.jobs)
 	r.workers.Wait()
 	close(r.results)
@@ -160,6 +182,7 @@ func (r *run) claimLoop() {
 	r.scheduleStoredRetries()
 
 	for {
+		r.renewParked()
 		full, err := r.claimOnce()
 		if err != nil && r.claimCtx.Err() == nil {
 			d.cfg.Logger.Error("integrations: claim deliveries failed", "error", err)
@@ -174,6 +197,11 @@ func (r *run) claimLoop() {
 		case <-d.wakeCh:
 		case <-r.freed:
 		case <-timer.C:
+			// A lease may have ended without a wake-up, so the next
+			// claim looks at the store again before any hand-off.
+			r.mu.Lock()
+			r.empty = false
+			r.mu.Unlock()
 		}
 		if !timer.Stop() {
 			select {
@@ -217,6 +245,9 @@ func (r *run) untilNextPoll() time.Duration {
 	if len(r.due) > 0 {
 		next = r.due[0]
 	}
+	if renew, ok := r.nextRenewal(); ok && (next.IsZero() || renew.Before(next)) {
+		next = renew
+	}
 	r.mu.Unlock()
 	if !next.IsZero() {
 		if until := next.Sub(r.d.cfg.Now()); until < wait {
@@ -227,64 +258,88 @@ func (r *run) untilNextPoll() time.Duration {
 	return wait
 }
 
-// claimOnce claims up to the number of free workers and hands the
-// deliveries to them. It reports whether it filled every free worker.
+// claimBatch is the most deliveries one claim takes.
+const claimBatch = 64
+
+// claimOnce claims due deliveries when the run runs low on work. The
+// claimed deliveries go to free workers, and the others wait in their
+// targets' parked lines, so workers do not wait for a claim while the
+// store holds due deliveries. It reports whether the claim took as many as
+// it asked for.
 func (r *run) claimOnce() (bool, error) {
 	d := r.d
+	cfg := &d.cfg
+	now := cfg.Now()
+	lineCap := parkPerSlot * cfg.PerTargetConcurrency
 	r.mu.Lock()
-	free := d.cfg.Workers - r.total
+	low := r.lowOnWork()
+	limit := min(claimBatch, cfg.Workers-r.total+parkPerWorker*cfg.Workers-r.parkedTotal)
 	var exclude []string
-	for id, n := range r.inFlight {
-		if n >= d.cfg.PerTargetConcurrency {
+	for id, n := range r.parkedFor {
+		if n >= lineCap/2 {
 			exclude = append(exclude, id)
 		}
 	}
-	now := d.cfg.Now()
-	busy := r.total
+	empty := r.queueEmpty(now)
+	if !empty && low {
+		// This claim covers every retry due by now, and later ones stay
+		// scheduled.
+		for len(r.due) > 0 && !r.due[0].After(now) {
+			heap.Pop(&r.due)
+		}
+	}
 	r.mu.Unlock()
-	// Claim in batches: while attempts are in flight, wait until half the
-	// workers are free, so one claim transaction serves several attempts.
-	if free <= 0 || (busy > 0 && free < (d.cfg.Workers+1)/2) {
+	// Nothing is due while the queue is known to be empty.
+	if empty || !low || limit <= 0 {
 		return false, nil
 	}
-	// This claim covers every retry due by now, and later ones stay scheduled.
-	r.mu.Lock()
-	for len(r.due) > 0 && !r.due[0].After(now) {
-		heap.Pop(&r.due)
-	}
-	r.mu.Unlock()
 
-	claimed, err := d.cfg.Store.ClaimDeliveries(r.claimCtx, store.ClaimParams{
+	perTarget := cfg.PerTargetConcurrency + lineCap/2
+	wakes := d.wakes.Load()
+	claimed, err := cfg.Store.ClaimDeliveries(r.claimCtx, store.ClaimParams{
 		Now:            now,
-		Limit:          free,
-		MaxPerTarget:   d.cfg.PerTargetConcurrency,
+		Limit:          limit,
+		MaxPerTarget:   perTarget,
 		ExcludeTargets: exclude,
 		Lease:          otherLease,
 		LeaseMargin:    leaseMargin,
 	})
 	if err != nil {
-		return false, fmt.Errorf("claim up to %d deliveries: %w", free, err)
+		return false, fmt.Errorf("claim up to %d deliveries: %w", limit, err)
 	}
 
-	var extra []string
+	r.mu.Lock()
 	for _, del := range claimed {
-		r.mu.Lock()
-		if r.inFlight[del.TargetID] >= d.cfg.PerTargetConcurrency {
-			r.mu.Unlock()
-			extra = append(extra, del.ID)
-			continue
-		}
-		r.inFlight[del.TargetID]++
-		r.total++
-		r.mu.Unlock()
-		d.stats.inFlight.Add(1)
-		r.jobs <- del
+		r.admit(del, del.LeaseUntil.Sub(now))
 	}
-	if len(extra) > 0 {
-		r.release(extra)
+	if len(claimed) < limit && len(exclude) == 0 && !capsReached(claimed, perTarget) {
+		// The claim saw every due delivery and took them all.
+		r.empty, r.emptyAt = true, wakes
+	}
+	r.mu.Unlock()
+
+	return len(claimed) == limit, nil
+}
+
+// lowOnWork reports whether the run needs a claim: a worker is free, which
+// means no parked delivery can start, or fewer deliveries are parked than
+// there are workers. The caller holds r.mu.
+func (r *run) lowOnWork() bool {
+	return r.total < r.d.cfg.Workers || r.parkedTotal < r.d.cfg.Workers
+}
+
+// capsReached reports whether claimed holds perTarget deliveries of one
+// target, so the claim may have passed over more of that target's.
+func capsReached(claimed []*store.Delivery, perTarget int) bool {
+	count := make(map[string]int, len(claimed))
+	for _, del := range claimed {
+		count[del.TargetID]++
+		if count[del.TargetID] >= perTarget {
+			return true
+		}
 	}
 
-	return len(claimed) == free, nil
+	return false
 }
 
 // workLoop attempts claimed deliveries until the job queue closes. A job
@@ -316,6 +371,7 @@ func (r *run) workLoop() {
 
 // release ends the leases of deliveries that were claimed but not attempted.
 func (r *run) release(ids []string) {
+	r.d.wakes.Add(1) // the released deliveries are in the queue again
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 10*time.Second)
 	defer cancel()
 	if err := r.d.cfg.Store.ReleaseDeliveries(ctx, ids); err != nil {
@@ -332,8 +388,15 @@ func (r *run) finish(del *store.Delivery) {
 		delete(r.inFlight, del.TargetID)
 	}
 	r.total--
+	r.startParked(del.TargetID)
+	// The claim loop claims only when the run runs low on work and the
+	// queue may hold some, so it is woken only then.
+	low := r.lowOnWork() && !r.queueEmpty(r.d.cfg.Now())
 	r.mu.Unlock()
 	r.d.stats.inFlight.Add(-1)
+	if !low {
+		return
+	}
 	select {
 	case r.freed <- struct{}{}:
 	default:
@@ -388,6 +451,9 @@ func (r *run) record(batch []result) {
 		// leases end, so the attempts are made again rather than lost.
 		d.cfg.Logger.Error("integrations: record attempts failed; the deliveries are retried after their leases end",
 			"attempts", len(batch), "error", err)
+	}
+	if len(rec.Disabled) > 0 {
+		d.forgetRoutes()
 	}
 	for _, t := range rec.Disabled {
 		if t.Channel == store.ChannelWebhook {

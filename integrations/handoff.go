@@ -1,0 +1,322 @@
+package integrations
+
+import (
+	"context"
+	"time"
+
+	"github.com/hishamos/integrations-external/store"
+)
+
+// A hand-off gives the deliveries of one Dispatch call to the workers
+// without a claim. The deliveries are written already claimed, with the
+// lease a claim would give them, so no claim returns them while this run
+// holds them, and after a crash they are claimed again when the lease ends.
+// While the workers keep up, this saves a claim transaction per delivery.
+//
+// A delivery whose target has a free slot goes to a worker at once. A
+// delivery whose target is busy is parked: it waits in memory, in a line
+// per target, and takes the next slot its target frees, before any claim.
+// The claim loop extends the leases of parked deliveries every renewEvery,
+// so a delivery that waits behind a slow target stays claimed, and starts
+// its attempt with more than the attempt's timeout left on its lease.
+//
+// A hand-off must not overtake deliveries waiting in the store, or new
+// events could starve older ones of worker slots. So Dispatch hands off
+// only while the queue is known to be empty:
+//   - a claim that asked for more deliveries than it got, with no target
+//     excluded or capped, saw every due delivery, so the queue was empty
+//     when it ran;
+//   - every write to the queue that was not handed off calls wake, which
+//     counts in Dispatcher.wakes, so a count that changed since that claim
+//     means the queue may hold something;
+//   - a scheduled retry that is due, and the poll timer, end the state
+//     too, the timer for leases that ended without a wake (a crashed
+//     process, a record that failed).
+
+// Bounds of the parked deliveries of one run.
+const (
+	// parkPerSlot bounds the parked deliveries of one target: this many
+	// per slot of PerTargetConcurrency.
+	parkPerSlot = 32
+	// parkPerWorker bounds the parked deliveries of a run: this many per
+	// worker.
+	parkPerWorker = 64
+	// renewEvery is how often the claim loop extends the leases of parked
+	// deliveries. A lease is the target's timeout plus leaseMargin, so a
+	// parked delivery always has more than its timeout left.
+	renewEvery = leaseMargin / 2
+)
+
+// Places a Dispatch call reserved for one delivery.
+const (
+	heldNone   = iota // the delivery waits in the store for a claim
+	heldSlot          // a worker slot is reserved for it
+	heldParked        // it waits in its target's parked line
+)
+
+// parkedDelivery is a delivery waiting in a parked line, with its lease.
+type parkedDelivery struct {
+	del     *store.Delivery
+	lease   time.Duration // the length of the lease and of each extension
+	renewAt time.Time     // when the claim loop extends the lease
+}
+
+// newParked returns del as parked, with a lease of length lease that ends
+// at del.LeaseUntil.
+func newParked(del *store.Delivery, lease time.Duration) *parkedDelivery {
+	return &parkedDelivery{del: del, lease: lease, renewAt: del.LeaseUntil.Add(renewEvery - lease)}
+}
+
+// handoff holds what one Dispatch call reserved.
+type handoff struct {
+	r      *run
+	held   []int           // heldNone, heldSlot or heldParked, by delivery index
+	leases []time.Duration // the lease of each held delivery
+}
+
+// holds reports whether the delivery at index i is handed off.
+func (h *handoff) holds(i int) bool {
+	return h != nil && h.held[i] != heldNone
+}
+
+// reserve takes a worker slot or a parked place for each delivery that can
+// have one, when the workers run and the queue is known to be empty, and
+// sets the lease of those deliveries. timeouts holds each delivery's webhook
+// endpoint timeout, zero for other channels. It returns nil when it
+// reserved nothing.
+func (d *Dispatcher) reserve(deliveries []*store.Delivery, timeouts []time.Duration) *handoff {
+	d.mu.Lock()
+	r := d.run
+	d.mu.Unlock()
+	if r == nil || r.claimCtx.Err() != nil {
+		return nil
+	}
+	now := d.cfg.Now()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing || !r.queueEmpty(now) {
+		return nil
+	}
+	var h *handoff
+	for i, del := range deliveries {
+		place, lease := r.place(del, timeouts[i])
+		if place == heldNone {
+			continue
+		}
+		if h == nil {
+			h = &handoff{r: r, held: make([]int, len(deliveries)), leases: make([]time.Duration, len(deliveries))}
+			r.handoffs.Add(1)
+		}
+		h.held[i] = place
+		h.leases[i] = lease
+		del.LeaseUntil = now.Add(lease)
+		if place == heldSlot {
+			d.stats.inFlight.Add(1)
+		}
+	}
+
+	return h
+}
+
+// place reserves a worker slot or a parked place for del and returns which,
+// with the lease del needs. The caller holds r.mu.
+func (r *run) place(del *store.Delivery, timeout time.Duration) (int, time.Duration) {
+	cfg := &r.d.cfg
+	lease := otherLease
+	if del.Channel == store.ChannelWebhook {
+		lease = timeout + leaseMargin
+	}
+	target := del.TargetID
+	ahead := r.parkedFor[target]
+	if ahead == 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
+		r.inFlight[target]++
+		r.total++
+		return heldSlot, lease
+	}
+	if ahead >= parkPerSlot*cfg.PerTargetConcurrency || r.parkedTotal >= parkPerWorker*cfg.Workers {
+		return heldNone, 0
+	}
+	r.parkedFor[target]++
+	r.parkedTotal++
+
+	return heldParked, lease
+}
+
+// deliver queues the reserved deliveries that were written and frees the
+// places of the others: duplicates, or all of them when results is nil
+// because the write failed.
+func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueResult) {
+	if h == nil {
+		return
+	}
+	r := h.r
+	defer r.handoffs.Done()
+	written := func(i int) bool { return results != nil && !results[i].Duplicate }
+	for i, del := range deliveries {
+		switch {
+		case h.held[i] == heldSlot && written(i):
+			// The jobs channel holds Workers entries, and every queued job
+			// holds one of the Workers slots, so this send never blocks.
+			r.jobs <- del
+		case h.held[i] == heldSlot:
+			r.finish(del)
+		case h.held[i] == heldParked:
+			r.mu.Lock()
+			if written(i) {
+				r.parked[del.TargetID] = append(r.parked[del.TargetID], newParked(del, h.leases[i]))
+			} else {
+				r.unpark(del.TargetID)
+			}
+			r.startParked(del.TargetID)
+			r.mu.Unlock()
+		}
+	}
+}
+
+// admit gives a claimed delivery a free worker slot, or parks it behind its
+// target's parked deliveries. lease is the length of the claim's lease. The
+// caller holds r.mu.
+func (r *run) admit(del *store.Delivery, lease time.Duration) {
+	cfg := &r.d.cfg
+	target := del.TargetID
+	if r.parkedFor[target] == 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
+		r.inFlight[target]++
+		r.total++
+		r.d.stats.inFlight.Add(1)
+		r.jobs <- del // never blocks: see deliver
+		return
+	}
+	r.parkedFor[target]++
+	r.parkedTotal++
+	r.parked[target] = append(r.parked[target], newParked(del, lease))
+	r.startParked(target)
+}
+
+// unpark frees one parked place of target. The caller holds r.mu.
+func (r *run) unpark(target string) {
+	r.parkedTotal--
+	if r.parkedFor[target]--; r.parkedFor[target] <= 0 {
+		delete(r.parkedFor, target)
+	}
+}
+
+// startParked gives free worker slots to parked deliveries, those of
+// first's endpoint first, until the run stops claiming. The caller holds
+// r.mu.
+func (r *run) startParked(first string) {
+	if r.closing || r.parkedTotal == 0 || r.claimCtx.Err() != nil {
+		return
+	}
+	r.startParkedOf(first)
+	for target := range r.parked {
+		if r.total >= r.d.cfg.Workers {
+			return
+		}
+		r.startParkedOf(target)
+	}
+}
+
+// startParkedOf starts the parked deliveries of target, oldest first, while
+// the target and the run have free slots. The caller holds r.mu.
+func (r *run) startParkedOf(target string) {
+	cfg := &r.d.cfg
+	line := r.parked[target]
+	for len(line) > 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
+		del := line[0].del
+		line[0] = nil
+		line = line[1:]
+		r.unpark(target)
+		r.inFlight[target]++
+		r.total++
+		r.d.stats.inFlight.Add(1)
+		r.jobs <- del // never blocks: see deliver
+	}
+	if len(line) == 0 {
+		delete(r.parked, target)
+	} else {
+		r.parked[target] = line
+	}
+}
+
+// takeParked empties the parked lines of a closing run and returns the ids
+// of their deliveries, for release.
+func (r *run) takeParked() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for target, line := range r.parked {
+		for _, p := range line {
+			ids = append(ids, p.del.ID)
+			r.unpark(target)
+		}
+		delete(r.parked, target)
+	}
+
+	return ids
+}
+
+// queueEmpty reports whether the last claim found the queue empty and
+// nothing was queued since. The caller holds r.mu.
+func (r *run) queueEmpty(now time.Time) bool {
+	if !r.empty || r.emptyAt != r.d.wakes.Load() {
+		return false
+	}
+
+	return len(r.due) == 0 || r.due[0].After(now)
+}
+
+// nextRenewal returns when the claim loop must next extend parked leases,
+// and false when nothing is parked. The caller holds r.mu.
+func (r *run) nextRenewal() (time.Time, bool) {
+	var first time.Time
+	for _, line := range r.parked {
+		for _, p := range line {
+			if first.IsZero() || p.renewAt.Before(first) {
+				first = p.renewAt
+			}
+		}
+	}
+
+	return first, !first.IsZero()
+}
+
+// renewParked extends the leases of every parked delivery when the first
+// of them is due for it. A failed extension is logged: the deliveries stay
+// parked, and another process may claim them once their leases end.
+func (r *run) renewParked() {
+	now := r.d.cfg.Now()
+	r.mu.Lock()
+	at, ok := r.nextRenewal()
+	if !ok || at.After(now) {
+		r.mu.Unlock()
+		return
+	}
+	byLease := map[time.Duration][]*parkedDelivery{}
+	for _, line := range r.parked {
+		for _, p := range line {
+			byLease[p.lease] = append(byLease[p.lease], p)
+		}
+	}
+	r.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 10*time.Second)
+	defer cancel()
+	for lease, group := range byLease {
+		ids := make([]string, len(group))
+		for i, p := range group {
+			ids[i] = p.del.ID
+		}
+		if err := r.d.cfg.Store.ExtendLeases(ctx, ids, now.Add(lease)); err != nil {
+			r.d.cfg.Logger.Warn("integrations: extend the leases of parked deliveries failed; "+
+				"another process may claim them when their leases end", "deliveries", len(ids), "error", err)
+		}
+		// A failed extension is not retried at once, so a store that
+		// keeps failing is not called in a loop.
+		r.mu.Lock()
+		for _, p := range group {
+			p.renewAt = now.Add(renewEvery)
+		}
+		r.mu.Unlock()
+	}
+}

@@ -1,0 +1,197 @@
+package integrations_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hishamos/integrations-external/integrations"
+	"github.com/hishamos/integrations-external/internal/fakereceiver"
+	"github.com/hishamos/integrations-external/store"
+)
+
+// testClock is a clock that tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// command dispatches a successful command run with its own execution id.
+func command(t *testing.T, d *integrations.Dispatcher, executionID string) []string {
+	t.Helper()
+	ids, err := d.CommandExecuted(context.Background(), integrations.CommandResult{
+		CommandName: "deploy", ExecutionID: executionID, UserID: testUser, Status: integrations.StatusSuccess,
+	})
+	require.NoError(t, err)
+
+	return ids
+}
+
+// While the queue is empty and a worker is free, Dispatch writes the
+// delivery already leased and gives it to the worker: the row has its lease
+// the moment Dispatch returns, before any claim could have run.
+func TestDispatchHandsOffToAFreeWorker(t *testing.T) {
+	for _, kind := range []string{"sqlite", "memory"} {
+		t.Run(kind, func(t *testing.T) {
+			clock := newTestClock()
+			e := newEnv(t, kind, func(c *integrations.Config) {
+				c.Now = clock.Now
+				c.PollInterval = time.Hour // no poll may end the empty state mid-test
+			})
+			fast := fakereceiver.New(t, fakereceiver.OK())
+			e.addWebhook(t, fast.URL, nil)
+			// The first event goes through a claim; once it is delivered,
+			// that claim has shown the queue to be empty.
+			e.waitFinal(t, command(t, e.d, "run-1"))
+
+			slow := fakereceiver.New(t, fakereceiver.Hang())
+			t.Cleanup(slow.Release)
+			name, url, on := "slow", slow.URL, true
+			timeout := 10
+			ep, _, err := e.d.Service().CreateWebhookEndpoint(context.Background(), integrations.Caller{UserID: testUser},
+				integrations.WebhookInput{Name: &name, URL: &url, TriggerOnCommandExecution: &on, TimeoutSeconds: &timeout})
+			require.NoError(t, err)
+
+			ids := command(t, e.d, "run-2")
+			require.Len(t, ids, 2)
+			for _, id := range ids {
+				got, err := e.st.GetDelivery(context.Background(), store.AsAdmin(), id)
+				require.NoError(t, err)
+				if got.TargetID != ep.ID {
+					continue
+				}
+				want := clock.Now().Add(10*time.Second + 30*time.Second)
+				assert.True(t, got.LeaseUntil.Equal(want), "lease written by Dispatch: %s, want %s", got.LeaseUntil, want)
+				assert.Equal(t, store.StatusPending, got.Status)
+			}
+			_, err = slow.WaitForRequests(waitCtx(t), 1)
+			require.NoError(t, err)
+			slow.Release()
+			for _, d := range e.waitFinal(t, ids) {
+				assert.Equal(t, store.StatusSuccess, d.Status)
+				assert.Len(t, d.Attempts, 1)
+			}
+		})
+	}
+}
+
+// Deliveries to a busy target wait in memory with their leases kept fresh,
+// and Stop puts them back in the queue unattempted.
+func TestParkedDeliveriesKeepTheirLeasesAndAreReleasedAtStop(t *testing.T) {
+	clock := newTestClock()
+	e := newEnv(t, "sqlite", func(c *integrations.Config) {
+		c.Now = clock.Now
+		c.PerTargetConcurrency = 1
+		c.PollInterval = 10 * time.Millisecond // the claim loop looks at the clock often
+	})
+	slow := fakereceiver.New(t, fakereceiver.Hang())
+	t.Cleanup(slow.Release)
+	e.addWebhook(t, slow.URL, func(ep *store.WebhookEndpoint) { ep.TimeoutSeconds = 10 })
+
+	var ids []string
+	for _, run := range []string{"run-1", "run-2", "run-3"} {
+		ids = append(ids, command(t, e.d, run)...)
+	}
+	require.Len(t, ids, 3)
+	_, err := slow.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+
+	lease := 10*time.Second + 30*time.Second
+	start := clock.Now()
+	leases := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, id := range ids {
+			d, err := e.st.GetDelivery(context.Background(), store.AsAdmin(), id)
+			require.NoError(t, err)
+			require.Equal(t, store.StatusPending, d.Status, "delivery %s", id)
+			out[id] = d.LeaseUntil
+		}
+		return out
+	}
+	for id, until := range leases() {
+		assert.True(t, until.Equal(start.Add(lease)), "delivery %s: lease %s, want %s", id, until, start.Add(lease))
+	}
+
+	// After half the margin, the waiting deliveries get new leases; the one
+	// in flight keeps its own, which outlasts its attempt.
+	clock.Add(16 * time.Second)
+	renewed := clock.Now().Add(lease)
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, until := range leases() {
+			if until.Equal(renewed) {
+				n++
+			}
+		}
+		return n == 2
+	}, waitTimeout, 5*time.Millisecond, "the two parked deliveries were not renewed")
+	assert.Len(t, slow.Requests(), 1, "the busy target got a second request")
+
+	// Stop abandons the hanging attempt and releases all three.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, e.d.Stop(ctx), context.DeadlineExceeded)
+	for id, until := range leases() {
+		assert.True(t, until.IsZero(), "delivery %s still leased until %s after Stop", id, until)
+	}
+	assert.Len(t, slow.Requests(), 1)
+}
+
+// A change made through the Service reaches the next event at once; a
+// change written to the store directly waits for Config.TargetCacheTTL,
+// unless the cache is off.
+func TestTargetCacheFollowsChanges(t *testing.T) {
+	clock := newTestClock()
+	e := newEnv(t, "memory", func(c *integrations.Config) { c.Now = clock.Now })
+	recv := fakereceiver.New(t, fakereceiver.OK())
+	owner := integrations.Caller{UserID: testUser}
+	name, url, on, off := "hook", recv.URL, true, false
+	ep, _, err := e.d.Service().CreateWebhookEndpoint(context.Background(), owner, integrations.WebhookInput{
+		Name: &name, URL: &url, TriggerOnCommandExecution: &on,
+	})
+	require.NoError(t, err)
+	require.Len(t, command(t, e.d, "run-1"), 1, "the endpoint made through the Service")
+
+	_, err = e.d.Service().PatchWebhookEndpoint(context.Background(), owner, ep.ID,
+		integrations.WebhookInput{TriggerOnCommandExecution: &off})
+	require.NoError(t, err)
+	require.Empty(t, command(t, e.d, "run-2"), "the trigger turned off through the Service")
+
+	direct, err := e.st.GetWebhookEndpoint(context.Background(), store.AsAdmin(), ep.ID)
+	require.NoError(t, err)
+	direct.TriggerOnCommandExecution = true
+	require.NoError(t, e.st.UpdateWebhookEndpoint(context.Background(),
+		store.UpdateWebhookParams{Access: store.AsAdmin(), Endpoint: direct}))
+	require.Empty(t, command(t, e.d, "run-3"), "a direct store change within the TTL")
+	clock.Add(2 * time.Second)
+	require.Len(t, command(t, e.d, "run-4"), 1, "a direct store change after the TTL")
+
+	uncached := newEnv(t, "memory", func(c *integrations.Config) { c.TargetCacheTTL = -1 })
+	hook := uncached.addWebhook(t, recv.URL, nil)
+	require.Len(t, command(t, uncached.d, "run-5"), 1)
+	hook.TriggerOnCommandExecution = false
+	require.NoError(t, uncached.st.UpdateWebhookEndpoint(context.Background(),
+		store.UpdateWebhookParams{Access: store.AsAdmin(), Endpoint: hook}))
+	require.Empty(t, command(t, uncached.d, "run-6"), "a direct store change with the cache off")
+}
