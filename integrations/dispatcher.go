@@ -19,7 +19,7 @@ const (
 	// clients time out well before it ends.
 	otherLease = 2 * time.Minute
 	// recordBatch is the most attempts recorded in one transaction.
-	recordBatch = 100
+	recordBatch = 32
 )
 
 // Dispatcher turns events into deliveries and runs the workers that deliver

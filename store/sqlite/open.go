@@ -49,6 +49,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open: empty path: %w", store.ErrInvalid)
 	}
 	s := &Store{keys: opts.Keys, now: opts.Now, log: opts.Logger, path: path}
+	s.writes.lazyDelay = lazyDelay
 
 	var err error
 	s.writer, err = sql.Open("sqlite", dsn(path, opts.BusyTimeout, roleWriter))

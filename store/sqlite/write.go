@@ -3,20 +3,28 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"sync"
+	"time"
 )
 
 // maxGroupWrites bounds the calls one transaction serves, so a caller that
 // joins a group waits for at most this many others.
 const maxGroupWrites = 64
 
+// lazyDelay is how long a lazy write waits for another write to lead a
+// group it can join, before it leads one itself.
+const lazyDelay = 2 * time.Millisecond
+
 // writeCall is one write waiting for its transaction.
 type writeCall struct {
-	ctx  context.Context
-	fn   func(context.Context, *sql.Tx) error
-	err  error
-	done chan struct{} // closed when fn has run and the transaction ended
-	lead chan struct{} // closed when this call must write the next groups
+	ctx   context.Context
+	fn    func(context.Context, *sql.Tx) error
+	err   error
+	done  chan struct{} // closed when fn has run and the transaction ended
+	lead  chan struct{} // closed when this call must write the next groups
+	lazy  bool          // the call waits for another to lead its group
+	taken bool          // a group holds the call; guarded by groupCommit.mu
 }
 
 // groupCommit runs the writes that arrive while a transaction is open
@@ -28,9 +36,10 @@ type writeCall struct {
 // Then it hands the lead to the oldest waiting call, so under sustained
 // load no caller keeps writing other callers' groups.
 type groupCommit struct {
-	mu      sync.Mutex
-	writing bool
-	queue   []*writeCall
+	mu        sync.Mutex
+	writing   bool
+	queue     []*writeCall
+	lazyDelay time.Duration // lazyDelay, or another delay in tests
 }
 
 // write runs fn in a writer transaction and commits it. fn may share the
@@ -42,30 +51,64 @@ type groupCommit struct {
 // caller's cancellation would undo the others' writes. fn must not call
 // write.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.writeCall(ctx, fn, false)
+}
+
+// writeLazy is write for a call whose latency matters less than the
+// writer's time, such as recording attempts. It waits up to lazyDelay for
+// another call to lead a group and joins that group, so it costs no commit
+// of its own.
+func (s *Store) writeLazy(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.writeCall(ctx, fn, true)
+}
+
+func (s *Store) writeCall(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, lazy bool) error {
 	if err := s.check(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	call := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{}), lead: make(chan struct{})}
+	call := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{}), lead: make(chan struct{}), lazy: lazy}
 	g := &s.writes
 	g.mu.Lock()
 	g.queue = append(g.queue, call)
-	if g.writing {
+	if !g.writing && !lazy {
+		g.writing = true
 		g.mu.Unlock()
+		s.lead(call)
+		return call.err
+	}
+	g.mu.Unlock()
+
+	var timeout <-chan time.Time
+	if lazy {
+		timer := time.NewTimer(g.lazyDelay)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	for {
 		select {
 		case <-call.done:
 			return call.err
 		case <-call.lead:
+			s.lead(call)
+			return call.err
+		case <-timeout:
+			g.mu.Lock()
+			if call.taken || g.writing {
+				// A leader serves the call, or ends its lead leaving only
+				// lazy calls, so look again after another delay.
+				g.mu.Unlock()
+				timeout = time.After(g.lazyDelay)
+				continue
+			}
+			g.writing = true
+			g.mu.Unlock()
+			s.lead(call)
+			return call.err
 		}
-	} else {
-		g.writing = true
-		g.mu.Unlock()
 	}
-	s.lead(call)
-
-	return call.err
 }
 
 // lead writes groups from the queue, oldest calls first, until the group
@@ -78,6 +121,9 @@ func (s *Store) lead(call *writeCall) {
 		n := min(len(g.queue), maxGroupWrites)
 		group := g.queue[:n:n]
 		g.queue = g.queue[n:]
+		for _, c := range group {
+			c.taken = true
+		}
 		g.mu.Unlock()
 
 		s.writeGroup(group)
@@ -91,10 +137,15 @@ func (s *Store) lead(call *writeCall) {
 		}
 
 		g.mu.Lock()
-		if len(g.queue) > 0 {
-			close(g.queue[0].lead)
+		// Hand the lead to the oldest call that is not lazy. Lazy calls
+		// alone wait for the next such call, or for their own timers.
+		next := slices.IndexFunc(g.queue, func(c *writeCall) bool { return !c.lazy })
+		if next >= 0 {
+			close(g.queue[next].lead)
 		} else {
-			g.queue = nil
+			if len(g.queue) == 0 {
+				g.queue = nil
+			}
 			g.writing = false
 		}
 		g.mu.Unlock()
