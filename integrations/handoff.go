@@ -217,25 +217,41 @@ func (r *run) startParked(first string) {
 	}
 }
 
+// takeParkedOf removes the oldest parked delivery of target and gives it
+// a worker slot, when the target and the run have free slots and the run
+// still claims. It returns nil otherwise. The caller holds r.mu and sends
+// the delivery to a worker.
+func (r *run) takeParkedOf(target string) *store.Delivery {
+	cfg := &r.d.cfg
+	line := r.parked[target]
+	if len(line) == 0 || r.closing || r.claimCtx.Err() != nil ||
+		r.total >= cfg.Workers || r.inFlight[target] >= cfg.PerTargetConcurrency {
+		return nil
+	}
+	del := line[0].del
+	line[0] = nil
+	if len(line) == 1 {
+		delete(r.parked, target)
+	} else {
+		r.parked[target] = line[1:]
+	}
+	r.unpark(target)
+	r.inFlight[target]++
+	r.total++
+	r.d.stats.inFlight.Add(1)
+
+	return del
+}
+
 // startParkedOf starts the parked deliveries of target, oldest first, while
 // the target and the run have free slots. The caller holds r.mu.
 func (r *run) startParkedOf(target string) {
-	cfg := &r.d.cfg
-	line := r.parked[target]
-	for len(line) > 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
-		del := line[0].del
-		line[0] = nil
-		line = line[1:]
-		r.unpark(target)
-		r.inFlight[target]++
-		r.total++
-		r.d.stats.inFlight.Add(1)
+	for {
+		del := r.takeParkedOf(target)
+		if del == nil {
+			return
+		}
 		r.jobs <- del // never blocks: see deliver
-	}
-	if len(line) == 0 {
-		delete(r.parked, target)
-	} else {
-		r.parked[target] = line
 	}
 }
 

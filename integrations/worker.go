@@ -347,26 +347,36 @@ func capsReached(claimed []*store.Delivery, perTarget int) bool {
 func (r *run) workLoop() {
 	defer r.workers.Done()
 	for del := range r.jobs {
-		if r.claimCtx.Err() != nil {
-			r.release([]string{del.ID})
-			r.finish(del)
-			continue
+		for del != nil {
+			del = r.work(del)
 		}
-		out := r.d.attempt(r.hardCtx, del)
-		if r.hardCtx.Err() != nil {
-			// Abandoned by an abrupt stop: the outcome is unknown, so the
-			// delivery goes back to the queue instead of being recorded.
-			r.release([]string{del.ID})
-			r.finish(del)
-			continue
-		}
-		// The slots are free once the request is done: the delivery stays
-		// leased until the recorder stores the attempt, so no claim can
-		// return it meanwhile, and the worker goes on without waiting for
-		// the record's commit.
-		r.results <- result{delivery: del, out: out}
-		r.finish(del)
 	}
+}
+
+// work attempts del and hands the outcome to the recorder. It returns the
+// next parked delivery of the same target when this worker takes it
+// directly, and nil otherwise.
+func (r *run) work(del *store.Delivery) *store.Delivery {
+	if r.claimCtx.Err() != nil {
+		r.release([]string{del.ID})
+		r.finish(del)
+		return nil
+	}
+	out := r.d.attempt(r.hardCtx, del)
+	if r.hardCtx.Err() != nil {
+		// Abandoned by an abrupt stop: the outcome is unknown, so the
+		// delivery goes back to the queue instead of being recorded.
+		r.release([]string{del.ID})
+		r.finish(del)
+		return nil
+	}
+	// The slots are free once the request is done: the delivery stays
+	// leased until the recorder stores the attempt, so no claim can return
+	// it meanwhile, and the worker goes on without waiting for the
+	// record's commit.
+	r.results <- result{delivery: del, out: out}
+
+	return r.finishAndTake(del)
 }
 
 // release ends the leases of deliveries that were claimed but not attempted.
@@ -383,17 +393,40 @@ func (r *run) release(ids []string) {
 // finish frees the worker and target slots of del.
 func (r *run) finish(del *store.Delivery) {
 	r.mu.Lock()
+	r.free(del)
+	r.startParked(del.TargetID)
+	r.wakeIfLow()
+}
+
+// finishAndTake frees the slots of del like finish, but when del's target
+// has a parked delivery, it takes that delivery into the freed slots and
+// returns it, so the calling worker attempts it without a hand-over
+// through the jobs channel.
+func (r *run) finishAndTake(del *store.Delivery) *store.Delivery {
+	r.mu.Lock()
+	r.free(del)
+	next := r.takeParkedOf(del.TargetID)
+	r.startParked(del.TargetID)
+	r.wakeIfLow()
+
+	return next
+}
+
+// free releases the worker and target slots of del. The caller holds r.mu.
+func (r *run) free(del *store.Delivery) {
 	r.inFlight[del.TargetID]--
 	if r.inFlight[del.TargetID] <= 0 {
 		delete(r.inFlight, del.TargetID)
 	}
 	r.total--
-	r.startParked(del.TargetID)
-	// The claim loop claims only when the run runs low on work and the
-	// queue may hold some, so it is woken only then.
+	r.d.stats.inFlight.Add(-1)
+}
+
+// wakeIfLow unlocks r.mu and wakes the claim loop when the run is low on
+// work and the queue may hold some: the claim loop claims only then.
+func (r *run) wakeIfLow() {
 	low := r.lowOnWork() && !r.queueEmpty(r.d.cfg.Now())
 	r.mu.Unlock()
-	r.d.stats.inFlight.Add(-1)
 	if !low {
 		return
 	}

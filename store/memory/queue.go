@@ -28,13 +28,25 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 
 	now := s.clock()
 	results := make([]store.EnqueueResult, len(deliveries))
+	// The deliveries of one event often share one payload slice, and the
+	// store never changes a stored payload, so they share one copy too.
+	var lastIn, lastCopy []byte
 	for i, d := range deliveries {
 		key := idempotencyKey{targetID: d.TargetID, key: d.IdempotencyKey}
 		if existing, used := s.idempotency[key]; used && d.IdempotencyKey != "" {
 			results[i] = store.EnqueueResult{ID: existing, Duplicate: true}
 			continue
 		}
+		payload := d.Payload
+		d.Payload = nil
 		c := cloneDelivery(d, false)
+		d.Payload = payload
+		if len(payload) > 0 && len(payload) == len(lastIn) && &payload[0] == &lastIn[0] {
+			c.Payload = lastCopy
+		} else if payload != nil {
+			c.Payload = slices.Clone(payload)
+			lastIn, lastCopy = payload, c.Payload
+		}
 		if c.ID == "" {
 			c.ID = store.NewID()
 		}
@@ -66,7 +78,11 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 		if c.IdempotencyKey != "" {
 			s.idempotency[key] = c.ID
 		}
-		*d = *cloneDelivery(c, false)
+		// The caller gets the filled-in fields, and keeps its own payload,
+		// which holds the same bytes as the stored copy.
+		filled := *c
+		filled.Payload = d.Payload
+		*d = filled
 		results[i] = store.EnqueueResult{ID: c.ID}
 	}
 
