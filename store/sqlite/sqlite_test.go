@@ -230,6 +230,36 @@ func TestOpenNewerSchemaFails(t *testing.T) {
 	require.Contains(t, err.Error(), "supports up to "+strconv.Itoa(sqlite.SchemaVersion()))
 }
 
+// A database written at schema version 1 keeps its deliveries and their
+// idempotency keys when Open upgrades it.
+func TestMigrationFromVersion1KeepsIdempotency(t *testing.T) {
+	path := tempPath(t)
+	initSQL, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	_, err = db.Exec(string(initSQL))
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO deliveries (id, channel, target_id, user_id, event_type, idempotency_key,
+		status, created_at, updated_at) VALUES ('old', 'webhook', 'target-1', 'alice', 'workflow.completed',
+		'run-1', 'pending', 1, 1)`)
+	require.NoError(t, err)
+	_, err = db.Exec("PRAGMA user_version = 1")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s := openAt(t, path, nil)
+	require.Equal(t, sqlite.SchemaVersion(), userVersion(t, path))
+	d := &store.Delivery{Channel: store.ChannelWebhook, TargetID: "target-1", UserID: "alice",
+		EventType: "workflow.completed", IdempotencyKey: "run-1"}
+	other := &store.Delivery{Channel: store.ChannelWebhook, TargetID: "target-2", UserID: "alice",
+		EventType: "workflow.completed", IdempotencyKey: "run-1"}
+	res, err := s.EnqueueDeliveries(t.Context(), []*store.Delivery{d, other})
+	require.NoError(t, err)
+	require.Equal(t, store.EnqueueResult{ID: "old", Duplicate: true}, res[0], "the key of the version 1 row")
+	require.False(t, res[1].Duplicate, "the same key for another target")
+}
+
 func userVersion(t *testing.T, path string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
