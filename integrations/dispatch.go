@@ -35,7 +35,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
 		ids[i] = r.ID
 		if !r.Duplicate {
 			fresh++
-			queued = queued || !h.holds(i)
+			queued = queued || !h.handedOff(i)
 		}
 	}
 	d.stats.pending.Add(int64(fresh))

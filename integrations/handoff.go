@@ -70,13 +70,13 @@ func newParked(del *store.Delivery, lease time.Duration) *parkedDelivery {
 // handoff holds what one Dispatch call reserved.
 type handoff struct {
 	r      *run
-	held   []int           // heldNone, heldSlot or heldParked, by delivery index
-	leases []time.Duration // the lease of each held delivery
+	places []int           // heldNone, heldSlot or heldParked, by delivery index
+	leases []time.Duration // the lease of each handed-off delivery
 }
 
-// holds reports whether the delivery at index i is handed off.
-func (h *handoff) holds(i int) bool {
-	return h != nil && h.held[i] != heldNone
+// handedOff reports whether the delivery at index i is handed off.
+func (h *handoff) handedOff(i int) bool {
+	return h != nil && h.places[i] != heldNone
 }
 
 // reserve takes a worker slot or a parked place for each delivery that can
@@ -105,10 +105,10 @@ func (d *Dispatcher) reserve(deliveries []*store.Delivery, timeouts []time.Durat
 			continue
 		}
 		if h == nil {
-			h = &handoff{r: r, held: make([]int, len(deliveries)), leases: make([]time.Duration, len(deliveries))}
+			h = &handoff{r: r, places: make([]int, len(deliveries)), leases: make([]time.Duration, len(deliveries))}
 			r.handoffs.Add(1)
 		}
-		h.held[i] = place
+		h.places[i] = place
 		h.leases[i] = lease
 		del.LeaseUntil = now.Add(lease)
 		if place == heldSlot {
@@ -155,13 +155,13 @@ func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueR
 	written := func(i int) bool { return results != nil && !results[i].Duplicate }
 	for i, del := range deliveries {
 		switch {
-		case h.held[i] == heldSlot && written(i):
+		case h.places[i] == heldSlot && written(i):
 			// The jobs channel holds Workers entries, and every queued job
 			// holds one of the Workers slots, so this send never blocks.
 			r.jobs <- del
-		case h.held[i] == heldSlot:
+		case h.places[i] == heldSlot:
 			r.finish(del)
-		case h.held[i] == heldParked:
+		case h.places[i] == heldParked:
 			r.mu.Lock()
 			if written(i) {
 				r.parked[del.TargetID] = append(r.parked[del.TargetID], newParked(del, h.leases[i]))

@@ -468,6 +468,9 @@ func (r *run) record(batch []result) {
 		Records:              make([]store.AttemptRecord, len(batch)),
 		DisableAfterFailures: max(d.cfg.DisableAfterFailures, 0),
 		DisableAfterWindow:   d.cfg.DisableAfterWindow,
+		// The worker slots are free already, so the record may wait to
+		// share the next Dispatch's commit.
+		Deferrable: true,
 	}
 	for i, res := range batch {
 		params.Records[i] = d.nextState(res.delivery, res.out, now)

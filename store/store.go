@@ -219,6 +219,10 @@ type RecordParams struct {
 	// DisableAfterFailures turns the rule off.
 	DisableAfterFailures int
 	DisableAfterWindow   time.Duration
+	// Deferrable lets the store hold the write for a few milliseconds, so
+	// that it shares a commit with other writes. Set it when nothing waits
+	// on the record, as for a worker that has already moved on.
+	Deferrable bool
 }
 
 // AttemptRecord is one attempt and the state it leads to.

@@ -91,7 +91,11 @@ func (s *Store) RecordAttempts(ctx context.Context, p store.RecordParams) (store
 	}
 	var result store.RecordResult
 
-	err := s.writeLazy(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	write := s.write
+	if p.Deferrable {
+		write = s.writeLazy
+	}
+	err := write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		r := &recorder{
 			stmts:     recordStatements{store: s, tx: tx, cache: map[string]*sql.Stmt{}},
 			params:    p,

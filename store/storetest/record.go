@@ -16,6 +16,7 @@ func recordTests() []conformanceTest {
 	return []conformanceTest{
 		{"Record/DeliveryState", testRecordDeliveryState},
 		{"Record/SeveralAttemptsInOneCall", testRecordSeveralInOneCall},
+		{"Record/Deferrable", testRecordDeferrable},
 		{"Record/WebhookCounters", testRecordWebhookCounters},
 		{"Record/SlackEmailGitHubTargets", testRecordOtherTargets},
 		{"Record/DisableReason", testRecordDisableReason},
@@ -113,6 +114,23 @@ func testRecordSeveralInOneCall(t *testing.T, s store.Store) {
 	require.Equal(t, 1, got.Attempts[0].Number)
 	require.Equal(t, 2, got.Attempts[1].Number)
 	require.True(t, got.Attempts[0].StartedAt.Before(got.Attempts[1].StartedAt), "oldest first")
+}
+
+// testRecordDeferrable checks that a deferrable record is stored by the
+// time RecordAttempts returns, as any other.
+func testRecordDeferrable(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	d := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	Enqueue(t, s, d)
+
+	record(t, s, store.RecordParams{Now: BaseTime().Add(time.Minute), Deferrable: true, Records: []store.AttemptRecord{
+		{Attempt: store.Attempt{DeliveryID: d.ID, Status: store.AttemptSuccess, ResponseStatus: 200, StartedAt: BaseTime()},
+			Status: store.StatusSuccess},
+	}})
+	got := getDelivery(t, s, d.ID)
+	require.Equal(t, store.StatusSuccess, got.Status)
+	require.Len(t, got.Attempts, 1)
+	require.Equal(t, int64(1), getEndpoint(t, s, e.ID).SuccessCount)
 }
 
 func testRecordWebhookCounters(t *testing.T, s store.Store) {
