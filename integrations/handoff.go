@@ -156,8 +156,9 @@ func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueR
 	for i, del := range deliveries {
 		switch {
 		case h.places[i] == heldSlot && written(i):
-			// The jobs channel holds Workers entries, and every queued job
-			// holds one of the Workers slots, so this send never blocks.
+			// The jobs channel has room for Workers entries, and every job
+			// in it has taken one of the Workers slots (r.total), so this
+			// send does not block.
 			r.jobs <- del
 		case h.places[i] == heldSlot:
 			r.finish(del)
@@ -184,7 +185,7 @@ func (r *run) admit(del *store.Delivery, lease time.Duration) {
 		r.inFlight[target]++
 		r.total++
 		r.d.stats.inFlight.Add(1)
-		r.jobs <- del // never blocks: see deliver
+		r.jobs <- del // does not block: see deliver
 		return
 	}
 	r.parkedFor[target]++
@@ -251,7 +252,7 @@ func (r *run) startParkedOf(target string) {
 		if del == nil {
 			return
 		}
-		r.jobs <- del // never blocks: see deliver
+		r.jobs <- del // does not block: see deliver
 	}
 }
 

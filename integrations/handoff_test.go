@@ -195,3 +195,51 @@ func TestTargetCacheFollowsChanges(t *testing.T) {
 		store.UpdateWebhookParams{Access: store.AsAdmin(), Endpoint: hook}))
 	require.Empty(t, command(t, uncached.d, "run-6"), "a direct store change with the cache off")
 }
+
+// Deliveries written outside Dispatch and announced with Wake are older
+// than the next event's, so that event is not handed to a worker ahead of
+// them: the receiver gets them in the order they were written.
+func TestHandOffDoesNotOvertakeTheQueue(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "memory", func(c *integrations.Config) {
+		c.Workers = 1
+		c.PollInterval = time.Hour // only Wake announces the outbox rows
+	})
+	blocker := fakereceiver.New(t, fakereceiver.Hang())
+	t.Cleanup(blocker.Release)
+	e.addWebhook(t, blocker.URL, func(ep *store.WebhookEndpoint) {
+		ep.TriggerOnCommandExecution, ep.TriggerOnWorkflowCompletion = false, false
+		ep.CustomEvents = []string{"test.occupy"}
+	})
+	recv := fakereceiver.New(t, fakereceiver.OK())
+	e.addWebhook(t, recv.URL, nil)
+	e.waitFinal(t, command(t, e.d, "run-0"))
+
+	// The only worker waits on the blocking receiver.
+	occupy, err := integrations.CustomEvent("test.occupy", testUser, map[string]any{"n": 1}, time.Now())
+	require.NoError(t, err)
+	_, err = e.d.Dispatch(ctx, occupy)
+	require.NoError(t, err)
+	_, err = blocker.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+
+	// An outbox row, then an event through Dispatch.
+	outboxEvent, err := integrations.CommandResult{CommandName: "deploy", ExecutionID: "run-1", UserID: testUser,
+		Status: integrations.StatusSuccess}.Event(time.Now())
+	require.NoError(t, err)
+	rows, err := e.d.Prepare(ctx, outboxEvent)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	_, err = e.st.EnqueueDeliveries(ctx, rows)
+	require.NoError(t, err)
+	e.d.Wake()
+	later := command(t, e.d, "run-2")
+	require.Len(t, later, 1)
+
+	blocker.Release()
+	got, err := recv.WaitForRequests(waitCtx(t), 3)
+	require.NoError(t, err)
+	deliveryID := func(r fakereceiver.Request) string { return r.Header.Get("X-HishamOS-Delivery-ID") }
+	assert.Equal(t, rows[0].ID, deliveryID(got[1]), "the outbox row first")
+	assert.Equal(t, later[0], deliveryID(got[2]), "the later event second")
+}

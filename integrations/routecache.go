@@ -130,9 +130,9 @@ func (d *Dispatcher) forgetRoutes() {
 	clear(c.entries)
 }
 
-// serviceStore is the store as the Service sees it: every change to a
-// target also clears the caches of Dispatch and the workers, so the next
-// event sees it.
+// serviceStore is the store the Service uses: every change to a target
+// also clears the caches of Dispatch and the workers, so the next event
+// reads the change.
 type serviceStore struct {
 	store.Store
 	d *Dispatcher
