@@ -98,7 +98,7 @@ func TestDispatchHandsOffToAFreeWorker(t *testing.T) {
 
 // Deliveries to a busy target wait in memory with their leases kept fresh,
 // and Stop puts them back in the queue unattempted.
-func TestParkedDeliveriesKeepTheirLeasesAndAreReleasedAtStop(t *testing.T) {
+func TestParkedLeasesRenewedAndReleased(t *testing.T) {
 	clock := newTestClock()
 	e := newEnv(t, "sqlite", func(c *integrations.Config) {
 		c.Now = clock.Now
@@ -158,7 +158,7 @@ func TestParkedDeliveriesKeepTheirLeasesAndAreReleasedAtStop(t *testing.T) {
 	assert.Len(t, slow.Requests(), 1)
 }
 
-// A change made through the Service reaches the next event at once; a
+// A change made through the Service reaches the next event at once. A
 // change written to the store directly waits for Config.TargetCacheTTL,
 // unless the cache is off.
 func TestTargetCacheFollowsChanges(t *testing.T) {

@@ -7,7 +7,7 @@ type Stats struct {
 	// Pending counts deliveries this dispatcher enqueued that are not yet
 	// final. Deliveries left by an earlier process are not included.
 	Pending   int64
-	InFlight  int64 // attempts claimed and not yet recorded
+	InFlight  int64 // deliveries holding a worker slot: attempts in progress or about to start
 	Succeeded int64 // deliveries that ended in success
 	Failed    int64 // deliveries that ended in failure
 	Retried   int64 // failed attempts scheduled for another try

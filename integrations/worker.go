@@ -38,8 +38,8 @@ type run struct {
 	closing  bool
 	handoffs sync.WaitGroup // Dispatch calls that reserved places and have not queued their jobs
 	// parked holds handed-off deliveries waiting for a slot of their
-	// target, oldest first; parkedFor counts them per target with
-	// the places reserved for deliveries not yet written.
+	// target, oldest first. parkedFor counts them per target, with the
+	// places reserved for deliveries not yet written.
 	parked      map[string][]*parkedDelivery
 	parkedFor   map[string]int
 	parkedTotal int

@@ -18,13 +18,13 @@ const lazyDelay = 2 * time.Millisecond
 
 // writeCall is one write waiting for its transaction.
 type writeCall struct {
-	ctx   context.Context
-	fn    func(context.Context, *sql.Tx) error
-	err   error
-	done  chan struct{} // closed when fn has run and the transaction ended
-	lead  chan struct{} // closed when this call must write the next groups
-	lazy  bool          // the call waits for another to lead its group
-	taken bool          // a group holds the call; guarded by groupCommit.mu
+	ctx     context.Context
+	fn      func(context.Context, *sql.Tx) error
+	err     error
+	done    chan struct{} // closed when fn has run and the transaction ended
+	lead    chan struct{} // closed when this call must write the next groups
+	lazy    bool          // the call waits for another to lead its group
+	inGroup bool          // a group has taken the call; guarded by groupCommit.mu
 }
 
 // groupCommit runs the writes that arrive while a transaction is open
@@ -96,7 +96,7 @@ func (s *Store) writeCall(ctx context.Context, fn func(ctx context.Context, tx *
 			return call.err
 		case <-timeout:
 			g.mu.Lock()
-			if call.taken || g.writing {
+			if call.inGroup || g.writing {
 				// A leader serves the call, or ends its lead leaving only
 				// lazy calls, so look again after another delay.
 				g.mu.Unlock()
@@ -122,7 +122,7 @@ func (s *Store) lead(call *writeCall) {
 		group := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		for _, c := range group {
-			c.taken = true
+			c.inGroup = true
 		}
 		g.mu.Unlock()
 

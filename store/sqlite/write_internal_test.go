@@ -85,7 +85,8 @@ func TestLazyWriteAloneLeadsAfterItsDelay(t *testing.T) {
 }
 
 // A lazy call that arrives while a group is being written, and whose delay
-// ends meanwhile, is not lost when that leader hands the lead to nobody.
+// ends meanwhile, still runs when that leader finds no call to hand the
+// lead to.
 func TestLazyWriteLeftByALeaderStillRuns(t *testing.T) {
 	s := openForWrites(t, time.Nanosecond)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
