@@ -2,6 +2,7 @@ package integrations_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/hishamos/integrations-external/integrations"
 	"github.com/hishamos/integrations-external/internal/fakereceiver"
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/store/memory"
 )
 
 // testClock is a clock that tests move by hand.
@@ -242,4 +244,54 @@ func TestHandOffDoesNotOvertakeTheQueue(t *testing.T) {
 	deliveryID := func(r fakereceiver.Request) string { return r.Header.Get("X-HishamOS-Delivery-ID") }
 	assert.Equal(t, rows[0].ID, deliveryID(got[1]), "the outbox row first")
 	assert.Equal(t, later[0], deliveryID(got[2]), "the later event second")
+}
+
+// A backlog that is already in the store when the workers start goes
+// through claims into the parked lines. A target that never answers still
+// holds only its own slots, and every other target's deliveries complete.
+func TestBacklogWithAHangingTarget(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New(memory.Options{})
+	t.Cleanup(func() { _ = st.Close() })
+	slow := fakereceiver.New(t, fakereceiver.Hang())
+	t.Cleanup(slow.Release)
+	urls := []string{slow.URL}
+	var healthy []*fakereceiver.Server
+	for range 4 {
+		r := fakereceiver.New(t, fakereceiver.OK())
+		healthy = append(healthy, r)
+		urls = append(urls, r.URL)
+	}
+	const perTarget = 20
+	var backlog []*store.Delivery
+	for i, url := range urls {
+		ep := store.NewWebhookEndpoint(testUser)
+		ep.Name, ep.URL = fmt.Sprintf("target-%d", i), url
+		require.NoError(t, st.CreateWebhookEndpoint(ctx, ep))
+		for range perTarget {
+			backlog = append(backlog, &store.Delivery{Channel: store.ChannelWebhook, TargetID: ep.ID,
+				UserID: testUser, EventType: "test.backlog", Payload: []byte(`{"n":1}`), MaxAttempts: 1})
+		}
+	}
+	// The hanging target's deliveries are the oldest, so the first claim
+	// takes all of them.
+	_, err := st.EnqueueDeliveries(ctx, backlog)
+	require.NoError(t, err)
+
+	d, err := integrations.New(integrations.Config{Store: st, AllowPrivateNetworks: true,
+		Workers: 4, PerTargetConcurrency: 2})
+	require.NoError(t, err)
+	require.NoError(t, d.Start(ctx))
+	t.Cleanup(func() {
+		slow.Release()
+		stopDispatcher(t, d)
+	})
+
+	for _, r := range healthy {
+		_, err := r.WaitForRequests(waitCtx(t), perTarget)
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool { return d.Stats().InFlight == 2 }, waitTimeout, 5*time.Millisecond,
+		"the hanging target's two attempts should be the only ones left in flight")
+	assert.Len(t, slow.Requests(), 2, "requests to the hanging target")
 }
