@@ -247,7 +247,7 @@ func TestHandOffDoesNotOvertakeTheQueue(t *testing.T) {
 }
 
 // A backlog that is already in the store when the workers start goes
-// through claims into the parked lines. A target that never answers still
+// through claims into the parked lines. A target that never responds still
 // holds only its own slots, and every other target's deliveries complete.
 func TestBacklogWithAHangingTarget(t *testing.T) {
 	ctx := context.Background()
