@@ -30,6 +30,7 @@ var (
 	nat64WellKnw = netip.MustParsePrefix("64:ff9b::/96")
 	nat64Local   = netip.MustParsePrefix("64:ff9b:1::/48")
 	sixToFour    = netip.MustParsePrefix("2002::/16")
+	teredo       = netip.MustParsePrefix("2001::/32")
 	v4Compatible = netip.MustParsePrefix("::/96")
 )
 
@@ -74,10 +75,10 @@ func classify(addr netip.Addr) (reason string, privateKind bool) {
 }
 
 // embeddedIPv4 returns the IPv4 address carried inside an IPv4-compatible,
-// NAT64 or 6to4 address, or addr itself. The unspecified address :: and the
-// loopback ::1 lie inside ::/96 but are IPv6 addresses of their own.
-// NOTE: Teredo addresses (2001::/32) carry an obfuscated IPv4 address that
-// is not decoded here; they are judged as ordinary public IPv6 addresses.
+// NAT64, 6to4 or Teredo address, or addr itself. The unspecified address ::
+// and the loopback ::1 lie inside ::/96 but are IPv6 addresses of their own.
+// A Teredo address (RFC 4380) ends with its client's IPv4 address with every
+// bit inverted, and traffic to it goes to that IPv4 address.
 func embeddedIPv4(addr netip.Addr) netip.Addr {
 	if !addr.Is6() {
 		return addr
@@ -88,6 +89,8 @@ func embeddedIPv4(addr netip.Addr) netip.Addr {
 		return netip.AddrFrom4([4]byte(b[12:16]))
 	case sixToFour.Contains(addr):
 		return netip.AddrFrom4([4]byte(b[2:6]))
+	case teredo.Contains(addr):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]})
 	case v4Compatible.Contains(addr) && !addr.IsUnspecified() && !addr.IsLoopback():
 		return netip.AddrFrom4([4]byte(b[12:16]))
 	}

@@ -64,6 +64,9 @@ func TestCheckAddrDefaultPolicy(t *testing.T) {
 		{"64:ff9b::7f00:1", ReasonLoopback},
 		{"64:ff9b:1::7f00:1", ReasonLoopback},
 		{"2002:7f00:1::", ReasonLoopback},
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", ReasonLoopback},  // Teredo, client 127.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f5ff:fffe", ReasonPrivate},   // Teredo, client 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:5601:5601", ReasonLinkLocal}, // Teredo, client 169.254.169.254 (metadata)
 		{"10.1.2.3", ReasonPrivate},
 		{"172.16.0.1", ReasonPrivate},
 		{"172.31.255.255", ReasonPrivate},
@@ -97,6 +100,7 @@ func TestCheckAddrDefaultPolicy(t *testing.T) {
 		{"2606:4700::1111", ""},
 		{"::ffff:8.8.8.8", ""},
 		{"64:ff9b::808:808", ""},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", ""}, // Teredo, client 192.0.2.45
 	}
 	for _, tt := range tests {
 		err := g.CheckAddr(netip.MustParseAddr(tt.addr))

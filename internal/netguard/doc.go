@@ -19,8 +19,8 @@
 // (AWS, IPv6) and 100.100.100.200 (Alibaba Cloud).
 //
 // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d),
-// NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16) addresses are
-// judged by the IPv4 address they embed.
+// NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo
+// (2001::/32) addresses are judged by the IPv4 address they embed.
 //
 // IPv4 literals in the forms the C function inet_aton accepts (decimal
 // 2130706433, octal 0177.0.0.1, hex 0x7f.1, shorthand 127.1) are parsed as
