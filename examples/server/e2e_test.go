@@ -81,6 +81,7 @@ func checkLogs(t *testing.T, srv *child) {
 			assert.Equal(t, "POST", rec["method"])
 			assert.Equal(t, 200.0, rec["status"])
 			assert.Contains(t, rec, "duration")
+			assert.NotEmpty(t, rec["request_id"], "request_id of a host route")
 		}
 		sawStopped = sawStopped || rec["msg"] == "stopped"
 	}

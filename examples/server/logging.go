@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/hishamos/integrations-external/integrations/httpapi"
 )
 
 // newLogger returns the server's logger in the given format ("text" or
@@ -45,19 +47,29 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs one record per request with the method, the path
-// without its query, the status, the size and the duration. Headers are
-// never logged, so neither is the Authorization token. A panic in next is
-// logged, and the response is 500.
+// without its query, the status, the size, the duration and the request
+// id. Every route gets an id in its X-Request-Id response header, the same
+// one the API handler would give. Headers are never logged, so neither is
+// the Authorization token. A panic in next is logged, and the response is
+// 500.
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := httpapi.RequestID(r)
+		if r.Header.Get("X-Request-Id") != id {
+			// The API handler reuses an id of its own form, so both log it.
+			r = r.Clone(r.Context())
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
+				log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", r.URL.Path,
+					"request_id", id, "panic", p)
 				if rec.status == 0 {
 					writeJSONError(rec, http.StatusInternalServerError, "internal error")
 				}
@@ -71,9 +83,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)),
-			}
-			if id := rec.Header().Get("X-Request-Id"); id != "" {
-				attrs = append(attrs, slog.String("request_id", id))
+				slog.String("request_id", id),
 			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()

@@ -101,7 +101,7 @@ type principalKey struct{}
 
 // ServeHTTP recovers panics, authenticates, and routes the request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := requestID(r)
+	reqID := RequestID(r)
 	w.Header().Set("X-Request-Id", reqID)
 	defer h.recoverPanic(w, r, reqID)
 
@@ -155,9 +155,12 @@ func (h *handler) recoverPanic(w http.ResponseWriter, r *http.Request, reqID str
 
 type requestIDKey struct{}
 
-// requestID returns the caller's X-Request-Id when it is short and plain,
-// else a new random id.
-func requestID(r *http.Request) string {
+// RequestID returns the id the handler gives r: the caller's X-Request-Id
+// when it has at most 64 letters, digits, '-', '_' or '.', and a new random
+// id otherwise. A host that serves other routes beside the handler can use
+// it to give them ids of the same form, and can set the result as r's
+// X-Request-Id header so the handler reuses it.
+func RequestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && isPlainID(id) {
 		return id
 	}
