@@ -33,6 +33,16 @@ var schemas = map[string]any{
 	"Issue":                  issueView{},
 }
 
+// requiredOnCreate lists, by input schema, the fields that a POST creating
+// a record must carry. A full update (PUT) keeps the stored names, URL and
+// secrets it omits, so it requires none, and neither does a PATCH.
+var requiredOnCreate = map[string][]string{
+	"GitHubIntegrationInput": {"repository_owner", "repository_name", "access_token"},
+	"SlackIntegrationInput":  {"workspace_name", "channel_id", "bot_token"},
+	"WebhookEndpointInput":   {"name", "url"},
+	"IssueInput":             {"title"},
+}
+
 // statusDescriptions name what each status means on this API.
 var statusDescriptions = map[int]string{
 	200: "OK", 201: "Created", 202: "Accepted: queued", 204: "No Content",
@@ -98,9 +108,13 @@ func (h *handler) operation(rt route) map[string]any {
 		op["parameters"] = params
 	}
 	if rt.request != "" {
+		schema := ref(rt.request)
+		if fields := requiredOnCreate[rt.request]; fields != nil && rt.method == http.MethodPost {
+			schema = map[string]any{"allOf": []any{schema, map[string]any{"required": fields}}}
+		}
 		op["requestBody"] = map[string]any{
 			"required": !rt.optionalBody(),
-			"content":  map[string]any{"application/json": map[string]any{"schema": ref(rt.request)}},
+			"content":  map[string]any{"application/json": map[string]any{"schema": schema}},
 		}
 	}
 	responses := map[string]any{}

@@ -15,6 +15,15 @@ type openAPIDoc struct {
 }
 
 type openAPIOp struct {
+	RequestBody struct {
+		Content map[string]struct {
+			Schema struct {
+				AllOf []struct {
+					Required []string `json:"required"`
+				} `json:"allOf"`
+			} `json:"schema"`
+		} `json:"content"`
+	} `json:"requestBody"`
 	Responses map[string]struct {
 		Content map[string]struct {
 			Schema map[string]any `json:"schema"`
@@ -116,6 +125,50 @@ func TestResponsesCarryRequiredFields(t *testing.T) {
 		for _, field := range required {
 			if _, ok := got[field]; !ok {
 				t.Errorf("GET %s lacks required field %s", path, field)
+			}
+		}
+	}
+}
+
+// Each field that the document marks as required on create is rejected
+// when it is missing, with a message that names it.
+func TestOpenAPIRequiredOnCreate(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	doc := loadOpenAPI(t, e)
+	githubID, _, _ := e.createAll("alice")
+	valid := map[string]map[string]any{
+		"github/":                               {"repository_owner": "octo", "repository_name": "other", "access_token": "ghp_SECRETothertoken"},
+		"slack/":                                {"workspace_name": "acme", "channel_id": "C0OTHER", "bot_token": "xoxb-SECRETother"},
+		"webhooks/":                             {"name": "other", "url": "https://93.184.215.14/other"},
+		"github/" + githubID + "/create-issue/": {"title": "Build failed"},
+	}
+	documentedPath := map[string]string{"github/" + githubID + "/create-issue/": "github/{id}/create-issue/"}
+	for path, body := range valid {
+		docPath := path
+		if p, ok := documentedPath[path]; ok {
+			docPath = p
+		}
+		op := doc.Paths[prefix+docPath]["post"]
+		schema := op.RequestBody.Content["application/json"].Schema
+		if len(schema.AllOf) != 2 || len(schema.AllOf[1].Required) == 0 {
+			t.Errorf("POST %s: no required fields in the request schema", docPath)
+			continue
+		}
+		for _, field := range schema.AllOf[1].Required {
+			if _, ok := body[field]; !ok {
+				t.Errorf("POST %s: required field %s is not in the test body", docPath, field)
+				continue
+			}
+			without := map[string]any{}
+			for k, v := range body {
+				if k != field {
+					without[k] = v
+				}
+			}
+			r := e.do("POST", path, "alice", without)
+			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), field) {
+				t.Errorf("POST %s without %s: status %d, body %s; want 400 naming the field", docPath, field, r.status, r.body)
 			}
 		}
 	}
