@@ -19,6 +19,24 @@ type outcome struct {
 	retryable      bool          // a failure that a later attempt may fix
 	retryAfter     time.Duration // the target's requested wait, 0 when none
 	disableReason  string        // deactivate the target, as for 410 Gone
+	abandoned      bool          // cut off by the stop deadline, so due again at once
+}
+
+// abandonedMessage is the stored error of an attempt that the stop deadline
+// cut off before a response arrived.
+const abandonedMessage = "attempt abandoned when the dispatcher stopped: the target may have received it"
+
+// abandon turns the outcome of an attempt that the stop deadline cut off
+// into a failed, retryable attempt. An attempt that got a response keeps
+// its outcome.
+func abandon(out outcome) outcome {
+	if out.success || out.responseStatus != 0 {
+		return out
+	}
+	out.errorMessage, out.retryable, out.abandoned = abandonedMessage, true, true
+	out.retryAfter, out.disableReason = 0, ""
+
+	return out
 }
 
 // sender makes one attempt of a delivery on one channel.
@@ -71,6 +89,9 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 		rec.Status = store.StatusSuccess
 	case !out.retryable || number >= del.MaxAttempts:
 		rec.Status = store.StatusFailed
+	case out.abandoned:
+		rec.Status = store.StatusRetrying
+		rec.NextAttemptAt = now
 	default:
 		rec.Status = store.StatusRetrying
 		rec.NextAttemptAt = now.Add(d.retryDelay(number, out.retryAfter))

@@ -121,13 +121,20 @@ func TestParkedLeasesRenewedAndReleased(t *testing.T) {
 
 	lease := 10*time.Second + 30*time.Second
 	start := clock.Now()
-	leases := func() map[string]time.Time {
-		out := map[string]time.Time{}
+	deliveries := func() []*store.Delivery {
+		var out []*store.Delivery
 		for _, id := range ids {
 			d, err := e.st.GetDelivery(context.Background(), store.AsAdmin(), id)
 			require.NoError(t, err)
-			require.Equal(t, store.StatusPending, d.Status, "delivery %s", id)
-			out[id] = d.LeaseUntil
+			out = append(out, d)
+		}
+		return out
+	}
+	leases := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, d := range deliveries() {
+			require.Equal(t, store.StatusPending, d.Status, "delivery %s", d.ID)
+			out[d.ID] = d.LeaseUntil
 		}
 		return out
 	}
@@ -150,13 +157,25 @@ func TestParkedLeasesRenewedAndReleased(t *testing.T) {
 	}, waitTimeout, 5*time.Millisecond, "the two parked deliveries were not renewed")
 	assert.Len(t, slow.Requests(), 1, "the busy target got a second request")
 
-	// Stop abandons the hanging attempt and releases all three.
+	// Stop records the hanging attempt as abandoned and releases the two
+	// parked deliveries unattempted.
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, e.d.Stop(ctx), context.DeadlineExceeded)
-	for id, until := range leases() {
-		assert.True(t, until.IsZero(), "delivery %s still leased until %s after Stop", id, until)
+	abandoned := 0
+	for _, d := range deliveries() {
+		assert.True(t, d.LeaseUntil.IsZero(), "delivery %s still leased until %s after Stop", d.ID, d.LeaseUntil)
+		if d.Status == store.StatusRetrying {
+			abandoned++
+			require.Len(t, d.Attempts, 1)
+			assert.Contains(t, d.Attempts[0].ErrorMessage, "abandoned when the dispatcher stopped")
+			assert.True(t, d.NextAttemptAt.Equal(clock.Now()), "due again at once: %s", d.NextAttemptAt)
+			continue
+		}
+		assert.Equal(t, store.StatusPending, d.Status, "delivery %s", d.ID)
+		assert.Empty(t, d.Attempts, "delivery %s", d.ID)
 	}
+	assert.Equal(t, 1, abandoned, "deliveries with an abandoned attempt")
 	assert.Len(t, slow.Requests(), 1)
 }
 

@@ -58,8 +58,9 @@ type result struct {
 
 // Start starts the workers. It returns at once; the workers run until Stop
 // is called or ctx is cancelled. Cancelling ctx is an abrupt stop: attempts
-// in flight are abandoned and their deliveries are claimed again after
-// their leases end. Calling Start on a running Dispatcher does nothing.
+// in flight are abandoned as with Stop. When the store cannot record them,
+// because it is closed, their deliveries are claimed again after their
+// leases end. Calling Start on a running Dispatcher does nothing.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -108,8 +109,9 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 
 // Stop stops claiming new deliveries, releases claimed deliveries that have
 // not started, and waits for attempts in flight until ctx ends. Then it
-// abandons them, and their deliveries are claimed again after their leases
-// end. Pending deliveries stay in the store for the next Start. Stop returns
+// abandons them: each is recorded as a failed attempt ("attempt abandoned
+// when the dispatcher stopped"), and its delivery is due again at once.
+// Pending deliveries stay in the store for the next Start. Stop returns
 // ctx.Err() when it had to abandon attempts, and nil otherwise. Calling
 // Stop on a stopped Dispatcher does nothing.
 func (d *Dispatcher) Stop(ctx context.Context) error {
@@ -364,11 +366,10 @@ func (r *run) work(del *store.Delivery) *store.Delivery {
 	}
 	out := r.d.attempt(r.hardCtx, del)
 	if r.hardCtx.Err() != nil {
-		// Abandoned by an abrupt stop: the outcome is unknown, so the
-		// delivery goes back to the queue instead of being recorded.
-		r.release([]string{del.ID})
-		r.finish(del)
-		return nil
+		// Cut off by the stop deadline or an abrupt stop: the target may
+		// have the request, so the attempt is recorded as failed, and the
+		// delivery is due again at once.
+		out = abandon(out)
 	}
 	// The slots are free once the request is done: the delivery stays
 	// leased until the recorder stores the attempt, so no claim can return

@@ -126,9 +126,18 @@ func TestServerSIGTERMLosesNothing(t *testing.T) {
 	assert.Len(t, released.Requests(), 1, "a delivery finished before the exit is not sent again")
 
 	c2 = second.as(t, "tok-u2")
+	abandoned := 0
 	for _, id := range stalledIDs {
-		assert.Equal(t, "success", c2.waitFinal(id)["status"], "delivery %s", id)
+		d := c2.waitFinal(id)
+		assert.Equal(t, "success", d["status"], "delivery %s", id)
+		attempts, _ := d["attempts"].([]any)
+		for _, a := range attempts {
+			if msg, _ := a.(map[string]any)["error_message"].(string); strings.Contains(msg, "abandoned") {
+				abandoned++
+			}
+		}
 	}
+	assert.Equal(t, 2, abandoned, "attempts recorded as abandoned at the shutdown deadline")
 	seen := map[string]int{}
 	for _, r := range stalled.Requests() {
 		seen[r.Header.Get("X-HishamOS-Delivery-ID")]++
