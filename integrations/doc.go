@@ -16,4 +16,11 @@
 // Delivery is at least once. Every attempt of one delivery carries the same
 // delivery id, so receivers can drop duplicates. A delivery whose worker
 // stopped or crashed is claimed again when its lease ends.
+//
+// # Routing reads
+//
+// Dispatch reuses the targets it read for a user for
+// [Config.TargetCacheTTL]. Changes made through the [Service] apply to the
+// next event; changes written to the store directly, or by another
+// process, apply within the TTL.
 package integrations
