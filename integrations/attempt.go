@@ -87,11 +87,13 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 	case out.success:
 		rec.Attempt.Status = store.AttemptSuccess
 		rec.Status = store.StatusSuccess
-	case !out.retryable || number >= del.MaxAttempts:
-		rec.Status = store.StatusFailed
 	case out.abandoned:
+		// The outcome is unknown, so even the last allowed attempt leaves
+		// the delivery due: the next attempt is one more than the limit.
 		rec.Status = store.StatusRetrying
 		rec.NextAttemptAt = now
+	case !out.retryable || number >= del.MaxAttempts:
+		rec.Status = store.StatusFailed
 	default:
 		rec.Status = store.StatusRetrying
 		rec.NextAttemptAt = now.Add(d.retryDelay(number, out.retryAfter))

@@ -45,6 +45,8 @@ const (
 	// deliveries. A lease is the target's timeout plus leaseMargin, so a
 	// parked delivery always has more than its timeout left.
 	renewEvery = leaseMargin / 2
+	// renewRetry is how soon a failed extension is tried again.
+	renewRetry = time.Second
 )
 
 // Places a Dispatch call reserved for one delivery.
@@ -299,8 +301,12 @@ func (r *run) nextRenewal() (time.Time, bool) {
 }
 
 // renewParked extends the leases of every parked delivery when the first
-// of them is due for it. A failed extension is logged: the deliveries stay
-// parked, and another process may claim them once their leases end.
+// of them is due for it. A failed extension is logged and tried again after
+// renewRetry.
+//
+// NOTE: when extensions keep failing until a lease ends (at least 30 s), a
+// claim, by this run or another process, may return that parked delivery,
+// and it is then attempted twice under the same delivery id.
 func (r *run) renewParked() {
 	now := r.d.cfg.Now()
 	r.mu.Lock()
@@ -324,15 +330,17 @@ func (r *run) renewParked() {
 		for i, p := range group {
 			ids[i] = p.del.ID
 		}
+		next := now.Add(renewEvery)
 		if err := r.d.cfg.Store.ExtendLeases(ctx, ids, now.Add(lease)); err != nil {
 			r.d.cfg.Logger.Warn("integrations: extend the leases of parked deliveries failed; "+
-				"another process may claim them when their leases end", "deliveries", len(ids), "error", err)
+				"they are claimed again if their leases end before an extension succeeds",
+				"deliveries", len(ids), "error", err)
+			// Try again soon, but not in a loop against a failing store.
+			next = now.Add(renewRetry)
 		}
-		// A failed extension is not retried at once, so a store that
-		// keeps failing is not called in a loop.
 		r.mu.Lock()
 		for _, p := range group {
-			p.renewAt = now.Add(renewEvery)
+			p.renewAt = next
 		}
 		r.mu.Unlock()
 	}

@@ -145,9 +145,10 @@ type DeliveryStore interface {
 	ReleaseDeliveries(ctx context.Context, ids []string) error
 
 	// ExtendLeases sets the lease of each listed delivery that is pending or
-	// retrying to end at until, so a producer that holds deliveries for
-	// longer than their lease keeps them. Unknown and final deliveries are
-	// ignored.
+	// retrying and still leased to end at until, so a producer that holds
+	// deliveries for longer than their lease keeps them. Unknown and final
+	// deliveries, and deliveries whose lease a record or a release ended,
+	// are ignored.
 	ExtendLeases(ctx context.Context, ids []string, until time.Time) error
 
 	// RecordAttempts stores attempts, each together with its delivery's new

@@ -132,9 +132,13 @@ func validStatus(st store.DeliveryStatus) bool {
 const claimCandidatesPerSlot = 20
 
 // ClaimDeliveries leases up to p.Limit due deliveries, oldest
-// NextAttemptAt first and then by id. It reads at most p.Limit*20 due
-// deliveries, so when those all belong to excluded or capped targets it
-// returns fewer than p.Limit.
+// NextAttemptAt first and then by id. Besides those of excluded targets, it
+// reads at most p.Limit*20 due deliveries, so when those all belong to
+// capped targets it returns fewer than p.Limit.
+//
+// NOTE: the deliveries of excluded targets are read and put back on every
+// claim, so a large backlog of an excluded target makes each claim cost
+// time in proportion to it.
 func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*store.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -151,13 +155,19 @@ func (s *Store) ClaimDeliveries(_ context.Context, p store.ClaimParams) ([]*stor
 	perTarget := map[string]int{}
 	var out []*store.Delivery
 	var skipped []*store.Delivery
-	for read := 0; len(out) < p.Limit && read < p.Limit*claimCandidatesPerSlot; read++ {
+	for read := 0; len(out) < p.Limit && read < p.Limit*claimCandidatesPerSlot; {
 		d := s.queued.popDue(now)
 		if d == nil {
 			break
 		}
-		if slices.Contains(p.ExcludeTargets, d.TargetID) ||
-			(p.MaxPerTarget > 0 && perTarget[d.TargetID] >= p.MaxPerTarget) {
+		if slices.Contains(p.ExcludeTargets, d.TargetID) {
+			// As in SQLite, where the query filters them out, excluded
+			// targets do not use up the read bound.
+			skipped = append(skipped, d)
+			continue
+		}
+		read++
+		if p.MaxPerTarget > 0 && perTarget[d.TargetID] >= p.MaxPerTarget {
 			skipped = append(skipped, d)
 			continue
 		}
@@ -207,7 +217,7 @@ func (s *Store) ReleaseDeliveries(_ context.Context, ids []string) error {
 }
 
 // ExtendLeases sets the lease of the listed deliveries that are still
-// pending or retrying to end at until; unknown ids are ignored.
+// pending or retrying and leased to end at until; unknown ids are ignored.
 func (s *Store) ExtendLeases(_ context.Context, ids []string, until time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,7 +226,7 @@ func (s *Store) ExtendLeases(_ context.Context, ids []string, until time.Time) e
 		return store.ErrClosed
 	}
 	for _, id := range ids {
-		if d, ok := s.deliveries[id]; ok && !d.Status.Final() {
+		if d, ok := s.deliveries[id]; ok && !d.Status.Final() && !d.LeaseUntil.IsZero() {
 			d.LeaseUntil = until.UTC()
 			s.queued.lease(d)
 		}

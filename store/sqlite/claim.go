@@ -145,14 +145,15 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string) error {
 }
 
 // ExtendLeases sets the lease of the listed deliveries that are still
-// pending or retrying to end at until. Unknown ids are ignored.
+// pending or retrying and leased to end at until. Unknown ids are ignored.
 func (s *Store) ExtendLeases(ctx context.Context, ids []string, until time.Time) error {
 	if len(ids) == 0 {
 		return s.check()
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = ?
-			WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')`, ms(until), idList(ids))
+			WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')
+				AND lease_until != 0`, ms(until), idList(ids))
 		return err
 	})
 

@@ -234,6 +234,12 @@ func testClaimExtend(t *testing.T, s store.Store) {
 		"just before the extended lease ends, only the other delivery, whose new lease ended")
 	require.Equal(t, []string{ids[0]}, claim(t, s, until, 10), "claimable when the extended lease ends")
 	require.NoError(t, s.ExtendLeases(t.Context(), nil, until), "extend nothing")
+
+	// Contract: a lease that a release ended is not extended, so a producer
+	// cannot take back a delivery it gave up.
+	require.NoError(t, s.ReleaseDeliveries(t.Context(), []string{ids[0]}))
+	require.NoError(t, s.ExtendLeases(t.Context(), []string{ids[0]}, until.Add(time.Hour)))
+	require.True(t, getDelivery(t, s, ids[0]).LeaseUntil.IsZero(), "a released delivery was leased again")
 }
 
 // testClaimConcurrent runs two claimers against one store over many rounds
