@@ -161,3 +161,24 @@ func TestDispatchAcrossRestartsDelivers(t *testing.T) {
 		})
 	}
 }
+
+// Start right after the cancellation of the previous run's context waits
+// for that run to end and starts a new one, instead of doing nothing
+// because the old run is still winding down.
+func TestStartAfterAbruptStopRuns(t *testing.T) {
+	e := newEnv(t, "sqlite", nil)
+	recv := fakereceiver.New(t, fakereceiver.OK())
+	e.addWebhook(t, recv.URL, nil)
+	stopDispatcher(t, e.d)
+
+	for i := range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		require.NoError(t, e.d.Start(ctx))
+		cancel()
+		require.NoError(t, e.d.Start(context.Background()), "start %d", i)
+		ids := command(t, e.d, fmt.Sprintf("run-after-abrupt-%d", i))
+		require.Len(t, ids, 1)
+		assert.Equal(t, store.StatusSuccess, e.waitFinal(t, ids)[0].Status, "start %d", i)
+		stopDispatcher(t, e.d)
+	}
+}

@@ -56,16 +56,31 @@ type result struct {
 	out      outcome
 }
 
-// Start starts the workers. It returns at once; the workers run until Stop
-// is called or ctx is cancelled. Cancelling ctx is an abrupt stop: attempts
-// in flight are abandoned as with Stop. When the store cannot record them,
-// because it is closed, their deliveries are claimed again after their
-// leases end. Calling Start on a running Dispatcher does nothing.
+// Start starts the workers. It returns at once, unless a previous run is
+// still stopping: then it waits for that run to end, or for ctx. The
+// workers run until Stop is called or ctx is cancelled. Cancelling ctx is
+// an abrupt stop: attempts in flight are abandoned as with Stop. When the
+// store cannot record them, because it is closed, their deliveries are
+// claimed again after their leases end. Calling Start on a running
+// Dispatcher does nothing.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.run != nil {
-		return nil
+	for d.run != nil {
+		old := d.run
+		if old.claimCtx.Err() == nil {
+			return nil // running
+		}
+		// A run that is stopping, after Stop or the cancellation of its
+		// context, ends before the new one starts.
+		d.mu.Unlock()
+		select {
+		case <-old.done:
+		case <-ctx.Done():
+			d.mu.Lock()
+			return fmt.Errorf("integrations: start: the previous run is still stopping: %w", ctx.Err())
+		}
+		d.mu.Lock()
 	}
 	r := &run{
 		d:         d,
