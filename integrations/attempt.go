@@ -82,6 +82,8 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 			StartedAt:      out.startedAt.UTC(),
 		},
 		DisableReason: out.disableReason,
+		// A stop, not the target, cut the attempt off.
+		KeepTarget: out.abandoned,
 	}
 	switch {
 	case out.success:

@@ -47,6 +47,10 @@ func TestStopAbandonsLastAttempt(t *testing.T) {
 			assert.Contains(t, got.Attempts[0].ErrorMessage, "abandoned")
 			assert.Equal(t, store.StatusRetrying, got.Status,
 				"an abandoned last attempt made the delivery final, so it is never sent again")
+			ep, err := e.st.GetWebhookEndpoint(context.Background(), store.AsAdmin(), got.TargetID)
+			require.NoError(t, err)
+			assert.Zero(t, ep.FailureCount, "a stop, not the endpoint, cut the attempt off")
+			assert.Empty(t, ep.LastError)
 		})
 	}
 }

@@ -239,6 +239,10 @@ type AttemptRecord struct {
 	// endpoint, Slack or GitHub integration) with this reason, as for 410
 	// Gone or revoked credentials.
 	DisableReason string
+	// KeepTarget leaves the target's counters, last error and times as they
+	// are, for an attempt that says nothing about the target, such as one
+	// cut off when the dispatcher stopped.
+	KeepTarget bool
 }
 
 // RecordResult reports the side effects of RecordAttempts.

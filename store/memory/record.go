@@ -45,7 +45,9 @@ func (s *Store) RecordAttempts(_ context.Context, p store.RecordParams) (store.R
 		if !d.Status.Final() {
 			s.applyDeliveryState(d, r, now)
 		}
-		s.applyTargetCounters(d, a, r, p, now, &res)
+		if !r.KeepTarget {
+			s.applyTargetCounters(d, a, r, p, now, &res)
+		}
 	}
 
 	return res, nil

@@ -166,6 +166,9 @@ func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 	}
 
 	key := targetKey{channel: store.Channel(channel), id: targetID}
+	if rec.KeepTarget {
+		return nil
+	}
 	if err := r.updateTarget(ctx, key, a); err != nil {
 		return err
 	}

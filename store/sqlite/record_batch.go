@@ -112,8 +112,8 @@ func (r *recorder) recordBatch(ctx context.Context, records []store.AttemptRecor
 	}
 
 	for i, rec := range records {
-		if keys[i].id == "" {
-			continue // the delivery no longer exists
+		if keys[i].id == "" || rec.KeepTarget {
+			continue // the delivery no longer exists, or the target stays as it is
 		}
 		if err := r.updateTarget(ctx, keys[i], rec.Attempt); err != nil {
 			return err

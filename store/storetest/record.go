@@ -17,6 +17,7 @@ func recordTests() []conformanceTest {
 		{"Record/DeliveryState", testRecordDeliveryState},
 		{"Record/SeveralAttemptsInOneCall", testRecordSeveralInOneCall},
 		{"Record/Deferrable", testRecordDeferrable},
+		{"Record/KeepTarget", testRecordKeepTarget},
 		{"Record/WebhookCounters", testRecordWebhookCounters},
 		{"Record/SlackEmailGitHubTargets", testRecordOtherTargets},
 		{"Record/DisableReason", testRecordDisableReason},
@@ -131,6 +132,40 @@ func testRecordDeferrable(t *testing.T, s store.Store) {
 	require.Equal(t, store.StatusSuccess, got.Status)
 	require.Len(t, got.Attempts, 1)
 	require.Equal(t, int64(1), getEndpoint(t, s, e.ID).SuccessCount)
+}
+
+// testRecordKeepTarget checks that an attempt recorded with KeepTarget
+// changes its delivery but not its target.
+func testRecordKeepTarget(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	ds := []*store.Delivery{
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()),
+	}
+	Enqueue(t, s, ds...)
+	before := getEndpoint(t, s, e.ID)
+
+	// One record alone and two together, since stores may write batches
+	// another way.
+	for _, batch := range [][]*store.Delivery{ds[:1], ds} {
+		var records []store.AttemptRecord
+		for _, d := range batch {
+			records = append(records, store.AttemptRecord{
+				Attempt: failedAttempt(d.ID, BaseTime()), Status: store.StatusRetrying,
+				NextAttemptAt: BaseTime(), KeepTarget: true,
+			})
+		}
+		record(t, s, store.RecordParams{Now: BaseTime().Add(time.Minute), Records: records,
+			DisableAfterFailures: 1, DisableAfterWindow: 0})
+	}
+	got := getDelivery(t, s, ds[1].ID)
+	require.Equal(t, store.StatusRetrying, got.Status)
+	require.Len(t, got.Attempts, 1)
+	after := getEndpoint(t, s, e.ID)
+	require.Equal(t, before.FailureCount, after.FailureCount)
+	require.Equal(t, before.ConsecutiveFailures, after.ConsecutiveFailures)
+	require.Equal(t, before.LastError, after.LastError)
+	require.True(t, after.IsActive, "the consecutive-failure rule disabled the endpoint")
 }
 
 func testRecordWebhookCounters(t *testing.T, s store.Store) {
