@@ -15,9 +15,9 @@ import (
 // network I/O: after it returns, the event is durable and the workers
 // deliver it. An event with no matching target returns no ids and no error.
 //
-// While the workers run and no earlier delivery waits in the queue, a
-// delivery whose target has a free worker slot is written already claimed
-// and goes straight to a worker, without a claim of its own.
+// While the workers run and no earlier delivery waits in the queue, each
+// delivery is written already claimed, without a claim of its own. It goes
+// straight to a free worker, or waits in memory behind its busy target.
 func (d *Dispatcher) Dispatch(ctx context.Context, ev Event) ([]string, error) {
 	deliveries, timeouts, err := d.prepare(ctx, ev)
 	if err != nil || len(deliveries) == 0 {

@@ -42,8 +42,8 @@ const (
 	// worker.
 	parkPerWorker = 64
 	// renewEvery is how often the claim loop extends the leases of parked
-	// deliveries. A lease is the target's timeout plus leaseMargin, so a
-	// parked delivery always has more than its timeout left.
+	// deliveries. A lease is the target's timeout plus leaseMargin, so while
+	// extensions succeed, a parked delivery has more than its timeout left.
 	renewEvery = leaseMargin / 2
 	// renewRetry is how soon a failed extension is tried again.
 	renewRetry = time.Second
@@ -113,9 +113,6 @@ func (d *Dispatcher) reserve(deliveries []*store.Delivery, timeouts []time.Durat
 		h.places[i] = place
 		h.leases[i] = lease
 		del.LeaseUntil = now.Add(lease)
-		if place == heldSlot {
-			d.stats.inFlight.Add(1)
-		}
 	}
 
 	return h
@@ -131,9 +128,8 @@ func (r *run) place(del *store.Delivery, timeout time.Duration) (int, time.Durat
 	}
 	target := del.TargetID
 	ahead := r.parkedFor[target]
-	if ahead == 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
-		r.inFlight[target]++
-		r.total++
+	if ahead == 0 && r.hasSlot(target) {
+		r.takeSlot(target)
 		return heldSlot, lease
 	}
 	if ahead >= parkPerSlot*cfg.PerTargetConcurrency || r.parkedTotal >= parkPerWorker*cfg.Workers {
@@ -181,12 +177,9 @@ func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueR
 // target's parked deliveries. lease is the length of the claim's lease. The
 // caller holds r.mu.
 func (r *run) admit(del *store.Delivery, lease time.Duration) {
-	cfg := &r.d.cfg
 	target := del.TargetID
-	if r.parkedFor[target] == 0 && r.total < cfg.Workers && r.inFlight[target] < cfg.PerTargetConcurrency {
-		r.inFlight[target]++
-		r.total++
-		r.d.stats.inFlight.Add(1)
+	if r.parkedFor[target] == 0 && r.hasSlot(target) {
+		r.takeSlot(target)
 		r.jobs <- del // does not block: see deliver
 		return
 	}
@@ -194,6 +187,20 @@ func (r *run) admit(del *store.Delivery, lease time.Duration) {
 	r.parkedTotal++
 	r.parked[target] = append(r.parked[target], newParked(del, lease))
 	r.startParked(target)
+}
+
+// hasSlot reports whether target and the run both have a free worker slot.
+// The caller holds r.mu.
+func (r *run) hasSlot(target string) bool {
+	return r.total < r.d.cfg.Workers && r.inFlight[target] < r.d.cfg.PerTargetConcurrency
+}
+
+// takeSlot gives a delivery of target one worker slot; free returns it.
+// The caller holds r.mu.
+func (r *run) takeSlot(target string) {
+	r.inFlight[target]++
+	r.total++
+	r.d.stats.inFlight.Add(1)
 }
 
 // unpark frees one parked place of target. The caller holds r.mu.
@@ -204,8 +211,8 @@ func (r *run) unpark(target string) {
 	}
 }
 
-// startParked gives free worker slots to parked deliveries, those of
-// first's endpoint first, until the run stops claiming. The caller holds
+// startParked gives free worker slots to parked deliveries, those of the
+// target first first, until the run stops claiming. The caller holds
 // r.mu.
 func (r *run) startParked(first string) {
 	if r.closing || r.parkedTotal == 0 || r.claimCtx.Err() != nil {
@@ -225,10 +232,8 @@ func (r *run) startParked(first string) {
 // still claims. It returns nil otherwise. The caller holds r.mu and sends
 // the delivery to a worker.
 func (r *run) takeParkedOf(target string) *store.Delivery {
-	cfg := &r.d.cfg
 	line := r.parked[target]
-	if len(line) == 0 || r.closing || r.claimCtx.Err() != nil ||
-		r.total >= cfg.Workers || r.inFlight[target] >= cfg.PerTargetConcurrency {
+	if len(line) == 0 || r.closing || r.claimCtx.Err() != nil || !r.hasSlot(target) {
 		return nil
 	}
 	del := line[0].del
@@ -239,9 +244,7 @@ func (r *run) takeParkedOf(target string) *store.Delivery {
 		r.parked[target] = line[1:]
 	}
 	r.unpark(target)
-	r.inFlight[target]++
-	r.total++
-	r.d.stats.inFlight.Add(1)
+	r.takeSlot(target)
 
 	return del
 }

@@ -98,8 +98,9 @@ func TestDispatchHandsOffToAFreeWorker(t *testing.T) {
 	}
 }
 
-// Deliveries to a busy target wait in memory with their leases kept fresh,
-// and Stop puts them back in the queue unattempted.
+// Deliveries to a busy target wait in memory with their leases kept fresh.
+// Stop records the attempt in flight as abandoned and puts the waiting
+// deliveries back in the queue unattempted.
 func TestParkedLeasesRenewedAndReleased(t *testing.T) {
 	clock := newTestClock()
 	e := newEnv(t, "sqlite", func(c *integrations.Config) {

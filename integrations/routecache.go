@@ -21,16 +21,16 @@ type routes struct {
 	slacks []*store.SlackIntegration
 	hooks  []*store.WebhookEndpoint
 	gits   []*store.GitHubIntegration
-	// mails holds the stored email settings; for one user it is empty when
-	// the user has none, and mailsMissing is set.
+	// mails holds the stored email settings. For one user without
+	// settings it is empty, and mailsMissing is set.
 	mails        []*store.EmailSettings
 	mailsMissing bool
 }
 
 // routeCache keeps recently read routes by user id ("" for every user) for
 // Config.TargetCacheTTL, so Dispatch does not run three or four reads for
-// every event. Reading them took a third of Dispatch's time in the
-// end-to-end benchmark. Every change the Service makes to a target, and
+// every event. Reading them took about a quarter of Dispatch's CPU time in
+// the end-to-end benchmark. Every change the Service makes to a target, and
 // every target the workers disable, clears the cache.
 type routeCache struct {
 	mu      sync.Mutex

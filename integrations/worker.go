@@ -31,7 +31,7 @@ type run struct {
 	total    int
 	due      dueTimes // retry times this run scheduled and not yet reached, a min-heap
 	// empty is set when a claim found the queue empty, and emptyAt is
-	// Dispatcher.wakes as read before that claim; see handoff.go.
+	// Dispatcher.wakes as read before that claim. handoff.go explains both.
 	empty   bool
 	emptyAt uint64
 	// closing is set when no hand-off may start, before jobs closes.
@@ -428,7 +428,8 @@ func (r *run) finishAndTake(del *store.Delivery) *store.Delivery {
 	return next
 }
 
-// free releases the worker and target slots of del. The caller holds r.mu.
+// free releases the worker and target slots of del that takeSlot took. The
+// caller holds r.mu.
 func (r *run) free(del *store.Delivery) {
 	r.inFlight[del.TargetID]--
 	if r.inFlight[del.TargetID] <= 0 {

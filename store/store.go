@@ -240,8 +240,8 @@ type AttemptRecord struct {
 	// Gone or revoked credentials.
 	DisableReason string
 	// KeepTarget leaves the target's counters, last error and times as they
-	// are, for an attempt that says nothing about the target, such as one
-	// cut off when the dispatcher stopped.
+	// are. Set it for an attempt whose outcome is not the target's doing,
+	// such as one cut off when the dispatcher stopped.
 	KeepTarget bool
 }
 

@@ -217,7 +217,7 @@ func (s *Store) ReleaseDeliveries(_ context.Context, ids []string) error {
 }
 
 // ExtendLeases sets the lease of the listed deliveries that are still
-// pending or retrying and leased to end at until; unknown ids are ignored.
+// pending or retrying and leased to end at until. Unknown ids are ignored.
 func (s *Store) ExtendLeases(_ context.Context, ids []string, until time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -100,8 +100,8 @@ func testClaimEnqueuedLeased(t *testing.T, s store.Store) {
 	stored := getDelivery(t, s, leased.ID)
 	require.True(t, stored.LeaseUntil.Equal(BaseTime().Add(time.Minute)), "stored LeaseUntil %s", stored.LeaseUntil)
 	require.Equal(t, store.StatusPending, stored.Status)
-	// Contract: a delivery enqueued with a lease is claimed already; other
-	// deliveries are claimable as usual.
+	// Contract: a delivery enqueued with a lease is claimed already, and
+	// other deliveries are claimable as usual.
 	got, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{
 		Now: BaseTime(), Limit: 10, Lease: time.Minute, LeaseMargin: 2 * time.Hour,
 	})
