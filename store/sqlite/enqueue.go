@@ -37,7 +37,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 			}
 		}()
 		for start := 0; start < len(deliveries); {
-			chunk := deliveries[start : start+chunkSize(len(deliveries)-start)]
+			chunk := deliveries[start : start+chunkSize(len(deliveries)-start, enqueueChunk)]
 			start += len(chunk)
 			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
 			query := insertDeliveriesQuery(len(chunk), keyed)
@@ -118,13 +118,13 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 // 32766.
 const enqueueChunk = 128
 
-// chunkSize returns the rows of the next INSERT when n deliveries remain:
-// enqueueChunk, or the largest power of two not above n. Open prepares an
-// INSERT for each of these sizes, so no enqueue parses SQL; 7 deliveries
-// take statements of 4, 2 and 1 rows.
-func chunkSize(n int) int {
-	if n >= enqueueChunk {
-		return enqueueChunk
+// chunkSize returns the rows of the next multi-row statement when n rows
+// remain: limit, or the largest power of two not above n. Open prepares a
+// statement for each of these sizes, so no enqueue or record parses SQL; 7
+// deliveries take statements of 4, 2 and 1 rows. limit is a power of two.
+func chunkSize(n, limit int) int {
+	if n >= limit {
+		return limit
 	}
 	size := 1
 	for size*2 <= n {

@@ -37,7 +37,7 @@ func (w writerStatements) close() {
 func hotQueries() []string {
 	qs := []string{
 		claimSelect, claimUpdate, selectByIdempotencyKey,
-		updateDeliveryState, updateDeliveryStates, selectFinalDelivery, insertAttempt, insertAttempts, webhookSuccess, webhookFailure, slackSuccess,
+		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
 	for _, q := range disableQueries {
@@ -45,6 +45,9 @@ func hotQueries() []string {
 	}
 	for n := 1; n <= enqueueChunk; n *= 2 {
 		qs = append(qs, insertDeliveriesQuery(n, false), insertDeliveriesQuery(n, true))
+	}
+	for n := 1; n <= recordChunk; n *= 2 {
+		qs = append(qs, updateStatesQuery(n), insertAttemptsQuery(n))
 	}
 
 	return qs
