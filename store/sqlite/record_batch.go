@@ -27,10 +27,10 @@ func valueRows(n, columns int) string {
 }
 
 // updateStatesQuery is updateDeliveryState for n deliveries at once. The
-// first parameter is the update time; each row of the VALUES list gives a
-// delivery's id, status, next attempt time and completion time. Bound
-// parameters cost far less than a JSON array, which SQLite parses again at
-// each column it reads.
+// first parameter is the update time. Each row of the VALUES list gives a
+// delivery's id, status, next attempt time and completion time. In CPU
+// profiles, bound parameters cost far less than a JSON array read with
+// json_each, whose element SQLite converts to text again at each column.
 func updateStatesQuery(n int) string {
 	return `UPDATE deliveries SET attempt_count = attempt_count + 1, status = j.column2,
 		next_attempt_at = j.column3, lease_until = 0, completed_at = j.column4, updated_at = ?
@@ -149,6 +149,8 @@ func (r *recorder) updateStates(ctx context.Context, records []store.AttemptReco
 	return found, nil
 }
 
+// queryStates runs one state update and adds the deliveries it moved to
+// found.
 func (r *recorder) queryStates(ctx context.Context, query string, args []any, found map[string]foundDelivery) error {
 	st, err := r.stmts.get(ctx, query)
 	if err != nil {
@@ -171,7 +173,7 @@ func (r *recorder) queryStates(ctx context.Context, query string, args []any, fo
 	return rows.Err()
 }
 
-// insertAttempts inserts the attempts whose columns args holds, 8 per
+// insertAttempts inserts the attempts whose columns args contains, 8 per
 // attempt, in chunks of recordChunk.
 func (r *recorder) insertAttempts(ctx context.Context, args []any) error {
 	for len(args) > 0 {
