@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"container/heap"
 	"context"
 	"time"
 
@@ -61,12 +62,20 @@ type parkedDelivery struct {
 	del     *store.Delivery
 	lease   time.Duration // the length of the lease and of each extension
 	renewAt time.Time     // when the claim loop extends the lease
+	removed bool          // the delivery left its line; guarded by run.mu
 }
 
 // newParked returns del as parked, with a lease of length lease that ends
 // at del.LeaseUntil.
 func newParked(del *store.Delivery, lease time.Duration) *parkedDelivery {
 	return &parkedDelivery{del: del, lease: lease, renewAt: del.LeaseUntil.Add(renewEvery - lease)}
+}
+
+// startable reports whether p's lease leaves enough time for an attempt:
+// the attempt's timeout plus a quarter of leaseMargin. While extensions
+// succeed, every parked lease has more than that left.
+func (p *parkedDelivery) startable(now time.Time) bool {
+	return p.del.LeaseUntil.Sub(now) >= p.lease-leaseMargin*3/4
 }
 
 // handoff holds what one Dispatch call reserved.
@@ -232,21 +241,69 @@ func (r *run) startParked(first string) {
 // still claims. It returns nil otherwise. The caller holds r.mu and sends
 // the delivery to a worker.
 func (r *run) takeParkedOf(target string) *store.Delivery {
-	line := r.parked[target]
-	if len(line) == 0 || r.closing || r.claimCtx.Err() != nil || !r.hasSlot(target) {
-		return nil
+	now := r.d.cfg.Now()
+	for {
+		line := r.parked[target]
+		if len(line) == 0 || r.closing || r.claimCtx.Err() != nil || !r.hasSlot(target) {
+			return nil
+		}
+		p := line[0]
+		r.removeParked(target, 0)
+		if !p.startable(now) {
+			r.leaveToClaim(p)
+			continue
+		}
+		r.takeSlot(target)
+
+		return p.del
 	}
-	del := line[0].del
-	line[0] = nil
-	if len(line) == 1 {
+}
+
+// removeParked takes the delivery at index i out of target's parked line
+// and frees its place. The caller holds r.mu.
+func (r *run) removeParked(target string, i int) {
+	line := r.parked[target]
+	line[i].removed = true
+	copy(line[i:], line[i+1:])
+	line[len(line)-1] = nil
+	if line = line[:len(line)-1]; len(line) == 0 {
 		delete(r.parked, target)
 	} else {
-		r.parked[target] = line[1:]
+		r.parked[target] = line
 	}
 	r.unpark(target)
-	r.takeSlot(target)
+}
 
-	return del
+// leaveToClaim gives up a parked delivery whose lease could not be extended
+// in time. Another claim may return it once the lease ends, and an attempt
+// started now could overlap that claim's attempt. So it stays unattempted in
+// the store, and the claim loop looks for it when the lease ends. The caller
+// holds r.mu.
+func (r *run) leaveToClaim(p *parkedDelivery) {
+	r.d.cfg.Logger.Warn("integrations: parked delivery left for a later claim because its lease "+
+		"could not be extended", "delivery_id", p.del.ID, "target_id", p.del.TargetID,
+		"lease_until", p.del.LeaseUntil)
+	if len(r.due) < maxScheduledRetries {
+		heap.Push(&r.due, p.del.LeaseUntil)
+	}
+	select {
+	case r.freed <- struct{}{}: // the claim loop sets its timer for the lease's end
+	default:
+	}
+}
+
+// dropStale leaves to a later claim every parked delivery whose lease no
+// longer leaves time for an attempt. The caller holds r.mu.
+func (r *run) dropStale(now time.Time) {
+	for target, line := range r.parked {
+		for i := len(line) - 1; i >= 0; i-- {
+			if p := line[i]; !p.startable(now) {
+				r.removeParked(target, i)
+				r.leaveToClaim(p)
+				line = r.parked[target]
+			}
+		}
+	}
 }
 
 // startParkedOf starts the parked deliveries of target, oldest first, while
@@ -269,6 +326,7 @@ func (r *run) takeParked() []string {
 	var ids []string
 	for target, line := range r.parked {
 		for _, p := range line {
+			p.removed = true
 			ids = append(ids, p.del.ID)
 			r.unpark(target)
 		}
@@ -305,11 +363,8 @@ func (r *run) nextRenewal() (time.Time, bool) {
 
 // renewParked extends the leases of every parked delivery when the first
 // of them is due for it. A failed extension is logged and tried again after
-// renewRetry.
-//
-// NOTE: when extensions keep failing until a lease ends (at least 30 s), a
-// claim, by this run or another process, may return that parked delivery,
-// and it is then attempted twice under the same delivery id.
+// renewRetry. When extensions keep failing, a delivery whose lease gets too
+// short for an attempt leaves its line unattempted (see leaveToClaim).
 func (r *run) renewParked() {
 	now := r.d.cfg.Now()
 	r.mu.Lock()
@@ -334,7 +389,8 @@ func (r *run) renewParked() {
 			ids[i] = p.del.ID
 		}
 		next := now.Add(renewEvery)
-		if err := r.d.cfg.Store.ExtendLeases(ctx, ids, now.Add(lease)); err != nil {
+		err := r.d.cfg.Store.ExtendLeases(ctx, ids, now.Add(lease))
+		if err != nil {
 			r.d.cfg.Logger.Warn("integrations: extend the leases of parked deliveries failed; "+
 				"they are claimed again if their leases end before an extension succeeds",
 				"deliveries", len(ids), "error", err)
@@ -343,8 +399,15 @@ func (r *run) renewParked() {
 		}
 		r.mu.Lock()
 		for _, p := range group {
+			if p.removed {
+				continue // a worker has it, or it was left to a claim
+			}
 			p.renewAt = next
+			if err == nil {
+				p.del.LeaseUntil = now.Add(lease)
+			}
 		}
+		r.dropStale(now)
 		r.mu.Unlock()
 	}
 }

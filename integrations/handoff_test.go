@@ -1,9 +1,14 @@
 package integrations_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,4 +319,100 @@ func TestBacklogWithAHangingTarget(t *testing.T) {
 	require.Eventually(t, func() bool { return d.Stats().InFlight == 2 }, waitTimeout, 5*time.Millisecond,
 		"the hanging target's two attempts should be the only ones left in flight")
 	assert.Len(t, slow.Requests(), 2, "requests to the hanging target")
+}
+
+// leaseFaults is the store with ExtendLeases failing on demand.
+type leaseFaults struct {
+	store.Store
+	fail atomic.Bool
+}
+
+func (s *leaseFaults) ExtendLeases(ctx context.Context, ids []string, until time.Time) error {
+	if s.fail.Load() {
+		return errors.New("extend leases: injected failure")
+	}
+
+	return s.Store.ExtendLeases(ctx, ids, until)
+}
+
+// logBuffer collects log output from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	return b.buf.String()
+}
+
+// A parked delivery whose lease could not be extended in time leaves its
+// line unattempted: a claim may return it once the lease ends, so starting
+// it could make two attempts at once. The claim after the lease ends
+// delivers it.
+func TestParkedLeaseLostGoesToClaim(t *testing.T) {
+	clock := newTestClock()
+	var faults *leaseFaults
+	logs := &logBuffer{}
+	e := newEnv(t, "sqlite", func(c *integrations.Config) {
+		faults = &leaseFaults{Store: c.Store}
+		c.Store = faults
+		c.Now = clock.Now
+		c.PerTargetConcurrency = 1
+		c.PollInterval = 10 * time.Millisecond // the claim loop looks at the clock often
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	slow := fakereceiver.New(t, fakereceiver.Hang())
+	t.Cleanup(slow.Release)
+	e.addWebhook(t, slow.URL, func(ep *store.WebhookEndpoint) { ep.TimeoutSeconds = 10 })
+
+	start := clock.Now()
+	ids := append(command(t, e.d, "run-1"), command(t, e.d, "run-2")...)
+	require.Len(t, ids, 2)
+	reqs, err := slow.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+	first := reqs[0].Header.Get("X-HishamOS-Delivery-ID")
+	parked := ids[0]
+	if parked == first {
+		parked = ids[1]
+	}
+
+	// Extensions fail until the parked lease has less left than an attempt
+	// needs (timeout 10 s plus a quarter of the 30 s margin).
+	faults.fail.Store(true)
+	clock.Add(23 * time.Second)
+	require.Eventually(t, func() bool {
+		return strings.Contains(logs.String(), "delivery_id="+parked)
+	}, waitTimeout, 5*time.Millisecond, "the parked delivery was not left to a claim")
+	assert.Contains(t, logs.String(), "parked delivery left for a later claim")
+
+	// The busy target's slot frees, and the parked delivery is not started.
+	slow.Release()
+	e.waitFinal(t, []string{first})
+	require.Eventually(t, func() bool { return e.d.Stats().InFlight == 0 }, waitTimeout, 5*time.Millisecond)
+	got, err := e.st.GetDelivery(context.Background(), store.AsAdmin(), parked)
+	require.NoError(t, err)
+	assert.Equal(t, store.StatusPending, got.Status)
+	assert.Empty(t, got.Attempts)
+	assert.True(t, got.LeaseUntil.Equal(start.Add(40*time.Second)), "lease %s", got.LeaseUntil)
+	assert.Len(t, slow.Requests(), 1)
+
+	// Once the lease ends, a claim returns it and it is delivered once.
+	faults.fail.Store(false)
+	clock.Add(18 * time.Second)
+	done := e.waitFinal(t, []string{parked})
+	assert.Equal(t, store.StatusSuccess, done[0].Status)
+	assert.Len(t, done[0].Attempts, 1)
+	all := slow.Requests()
+	require.Len(t, all, 2)
+	assert.Equal(t, parked, all[1].Header.Get("X-HishamOS-Delivery-ID"))
 }
