@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hishamos/integrations-external/store"
 	"github.com/hishamos/integrations-external/webhook"
@@ -38,8 +39,36 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, del *store.Delivery) outco
 	if !ep.IsActive {
 		return outcome{errorMessage: "webhook endpoint is inactive: re-enable it to deliver"}
 	}
+	if err := d.fitLease(ctx, del, secondsToDuration(ep.TimeoutSeconds)); err != nil {
+		return outcome{startedAt: d.cfg.Now(), retryable: true,
+			errorMessage: "not sent: extending the delivery's lease to the endpoint's timeout failed: " + err.Error()}
+	}
 
 	return d.postWebhook(ctx, ep, del)
+}
+
+// fitLease extends the lease of del when less of it is left than an attempt
+// with timeout needs, plus a quarter of leaseMargin. That happens when the
+// endpoint's timeout grew after the lease was set, for example by a change
+// written to the store directly while the routing cache held the old one.
+// Without the extension, a claim could return del during the attempt.
+func (d *Dispatcher) fitLease(ctx context.Context, del *store.Delivery, timeout time.Duration) error {
+	if del.LeaseUntil.IsZero() {
+		return nil // no lease to keep
+	}
+	now := d.cfg.Now()
+	if del.LeaseUntil.Sub(now) >= timeout+leaseMargin/4 {
+		return nil
+	}
+	until := now.Add(timeout + leaseMargin)
+	if err := d.cfg.Store.ExtendLeases(ctx, []string{del.ID}, until); err != nil {
+		d.cfg.Logger.Warn("integrations: extend a lease to the endpoint's timeout failed; the attempt is not sent",
+			"delivery_id", del.ID, "target_id", del.TargetID, "error", err)
+		return err
+	}
+	del.LeaseUntil = until
+
+	return nil
 }
 
 // postWebhook sends del's payload to ep, signed with every secret that is

@@ -324,15 +324,30 @@ func TestBacklogWithAHangingTarget(t *testing.T) {
 // leaseFaults is the store with ExtendLeases failing on demand.
 type leaseFaults struct {
 	store.Store
-	fail atomic.Bool
+	fail     atomic.Bool
+	mu       sync.Mutex
+	extended map[string][]time.Time // successful extensions by delivery id
 }
 
 func (s *leaseFaults) ExtendLeases(ctx context.Context, ids []string, until time.Time) error {
 	if s.fail.Load() {
 		return errors.New("extend leases: injected failure")
 	}
+	s.mu.Lock()
+	for _, id := range ids {
+		s.extended[id] = append(s.extended[id], until)
+	}
+	s.mu.Unlock()
 
 	return s.Store.ExtendLeases(ctx, ids, until)
+}
+
+// extensions returns the lease ends ExtendLeases stored for id, in order.
+func (s *leaseFaults) extensions(id string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	return append([]time.Time(nil), s.extended[id]...)
 }
 
 // logBuffer collects log output from several goroutines.
@@ -364,7 +379,7 @@ func TestParkedLeaseLostGoesToClaim(t *testing.T) {
 	var faults *leaseFaults
 	logs := &logBuffer{}
 	e := newEnv(t, "sqlite", func(c *integrations.Config) {
-		faults = &leaseFaults{Store: c.Store}
+		faults = &leaseFaults{Store: c.Store, extended: map[string][]time.Time{}}
 		c.Store = faults
 		c.Now = clock.Now
 		c.PerTargetConcurrency = 1
@@ -415,4 +430,46 @@ func TestParkedLeaseLostGoesToClaim(t *testing.T) {
 	all := slow.Requests()
 	require.Len(t, all, 2)
 	assert.Equal(t, parked, all[1].Header.Get("X-HishamOS-Delivery-ID"))
+}
+
+// A delivery that waited with a lease set from a cached timeout gets a
+// longer lease before its attempt when the endpoint's timeout has grown, so
+// no claim can return it during the attempt.
+func TestLeaseFitsRaisedTimeout(t *testing.T) {
+	clock := newTestClock()
+	var faults *leaseFaults
+	e := newEnv(t, "sqlite", func(c *integrations.Config) {
+		faults = &leaseFaults{Store: c.Store, extended: map[string][]time.Time{}}
+		c.Store = faults
+		c.Now = clock.Now
+		c.PerTargetConcurrency = 1
+		c.PollInterval = time.Hour // no poll may end the empty state mid-test
+	})
+	slow := fakereceiver.New(t, fakereceiver.Hang())
+	t.Cleanup(slow.Release)
+	ep := e.addWebhook(t, slow.URL, func(ep *store.WebhookEndpoint) { ep.TimeoutSeconds = 10 })
+	// The first event goes through a claim, which shows the queue empty.
+	first := command(t, e.d, "run-1")
+	_, err := slow.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+
+	// Raised in the store directly: the routing cache keeps 10 s for 2 s.
+	ep.TimeoutSeconds = 120
+	require.NoError(t, e.st.UpdateWebhookEndpoint(context.Background(),
+		store.UpdateWebhookParams{Access: store.AsAdmin(), Endpoint: ep}))
+	waiting := command(t, e.d, "run-2")
+	require.Len(t, waiting, 1)
+	got, err := e.st.GetDelivery(context.Background(), store.AsAdmin(), waiting[0])
+	require.NoError(t, err)
+	require.True(t, got.LeaseUntil.Equal(clock.Now().Add(40*time.Second)), "lease from the cached timeout: %s", got.LeaseUntil)
+
+	// The caches expire, the busy slot frees, and the waiting delivery's
+	// attempt reads the 120 s timeout.
+	clock.Add(3 * time.Second)
+	slow.Release()
+	e.waitFinal(t, first)
+	done := e.waitFinal(t, waiting)
+	assert.Equal(t, store.StatusSuccess, done[0].Status)
+	want := clock.Now().Add(120*time.Second + 30*time.Second)
+	assert.Equal(t, []time.Time{want}, faults.extensions(waiting[0]), "lease extended before the attempt")
 }
