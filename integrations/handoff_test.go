@@ -321,7 +321,8 @@ func TestBacklogWithAHangingTarget(t *testing.T) {
 	assert.Len(t, slow.Requests(), 2, "requests to the hanging target")
 }
 
-// leaseFaults is the store with ExtendLeases failing on demand.
+// leaseFaults wraps a store: its ExtendLeases fails on demand and records
+// the lease ends it stores.
 type leaseFaults struct {
 	store.Store
 	fail     atomic.Bool
