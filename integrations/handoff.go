@@ -34,14 +34,21 @@ import (
 //     too, the timer for leases that ended without a wake (a crashed
 //     process, a record that failed).
 
-// Bounds of the parked deliveries of one run.
+// Bounds of the parked deliveries of one run. Once a line is full, new
+// deliveries wait in the store, and each costs a claim's write on top of
+// its record. With 32 per slot (64 per endpoint), the lines filled in 2 of
+// 5 runs of the SQLite benchmark, the two slowest. With 128, none of 5 did.
 const (
 	// parkPerSlot bounds the parked deliveries of one target: this many
 	// per slot of PerTargetConcurrency.
-	parkPerSlot = 32
+	parkPerSlot = 128
 	// parkPerWorker bounds the parked deliveries of a run: this many per
 	// worker.
-	parkPerWorker = 64
+	parkPerWorker = 256
+	// parkBytes bounds the payload bytes of a run's parked deliveries,
+	// counting a payload once for each delivery that carries it. Claimed
+	// deliveries may take the total past it by one claim's worth.
+	parkBytes = 16 << 20
 	// renewEvery is how often the claim loop extends the leases of parked
 	// deliveries. A lease is the target's timeout plus leaseMargin, so while
 	// extensions succeed, a parked delivery has more than its timeout left.
@@ -141,11 +148,13 @@ func (r *run) place(del *store.Delivery, timeout time.Duration) (int, time.Durat
 		r.takeSlot(target)
 		return heldSlot, lease
 	}
-	if ahead >= parkPerSlot*cfg.PerTargetConcurrency || r.parkedTotal >= parkPerWorker*cfg.Workers {
+	if ahead >= parkPerSlot*cfg.PerTargetConcurrency || r.parkedTotal >= parkPerWorker*cfg.Workers ||
+		r.parkedBytes+len(del.Payload) > parkBytes {
 		return heldNone, 0
 	}
 	r.parkedFor[target]++
 	r.parkedTotal++
+	r.parkedBytes += len(del.Payload)
 
 	return heldParked, lease
 }
@@ -174,7 +183,7 @@ func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueR
 			if written(i) {
 				r.parked[del.TargetID] = append(r.parked[del.TargetID], newParked(del, h.leases[i]))
 			} else {
-				r.unpark(del.TargetID)
+				r.unpark(del)
 			}
 			r.startParked(del.TargetID)
 			r.mu.Unlock()
@@ -194,6 +203,7 @@ func (r *run) admit(del *store.Delivery, lease time.Duration) {
 	}
 	r.parkedFor[target]++
 	r.parkedTotal++
+	r.parkedBytes += len(del.Payload)
 	r.parked[target] = append(r.parked[target], newParked(del, lease))
 	r.startParked(target)
 }
@@ -212,11 +222,12 @@ func (r *run) takeSlot(target string) {
 	r.d.stats.inFlight.Add(1)
 }
 
-// unpark frees one parked place of target. The caller holds r.mu.
-func (r *run) unpark(target string) {
+// unpark frees the parked place of del. The caller holds r.mu.
+func (r *run) unpark(del *store.Delivery) {
 	r.parkedTotal--
-	if r.parkedFor[target]--; r.parkedFor[target] <= 0 {
-		delete(r.parkedFor, target)
+	r.parkedBytes -= len(del.Payload)
+	if r.parkedFor[del.TargetID]--; r.parkedFor[del.TargetID] <= 0 {
+		delete(r.parkedFor, del.TargetID)
 	}
 }
 
@@ -263,7 +274,8 @@ func (r *run) takeParkedOf(target string) *store.Delivery {
 // and frees its place. The caller holds r.mu.
 func (r *run) removeParked(target string, i int) {
 	line := r.parked[target]
-	line[i].removed = true
+	p := line[i]
+	p.removed = true
 	copy(line[i:], line[i+1:])
 	line[len(line)-1] = nil
 	if line = line[:len(line)-1]; len(line) == 0 {
@@ -271,7 +283,7 @@ func (r *run) removeParked(target string, i int) {
 	} else {
 		r.parked[target] = line
 	}
-	r.unpark(target)
+	r.unpark(p.del)
 }
 
 // leaveToClaim gives up a parked delivery whose lease could not be extended
@@ -328,7 +340,7 @@ func (r *run) takeParked() []string {
 		for _, p := range line {
 			p.removed = true
 			ids = append(ids, p.del.ID)
-			r.unpark(target)
+			r.unpark(p.del)
 		}
 		delete(r.parked, target)
 	}

@@ -43,6 +43,7 @@ type run struct {
 	parked      map[string][]*parkedDelivery
 	parkedFor   map[string]int
 	parkedTotal int
+	parkedBytes int // the payload bytes of the parkedTotal deliveries
 
 	workers  sync.WaitGroup
 	recorder sync.WaitGroup
