@@ -8,9 +8,20 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-const deliveryColumns = `id, channel, target_id, target_name, target_url, user_id, event_id, event_type,
-	payload, idempotency_key, status, attempt_count, max_attempts, next_attempt_at, lease_until,
+// deliveryColumns are the columns scanDelivery reads, in its order. The
+// payload is in the payloads table when payload_id is set, and in the row
+// itself otherwise.
+const deliveryColumns = `deliveries.id, channel, target_id, target_name, target_url, user_id, event_id,
+	event_type, CASE deliveries.payload_id WHEN 0 THEN deliveries.payload
+		ELSE (SELECT p.body FROM payloads p WHERE p.id = deliveries.payload_id) END,
+	idempotency_key, status, attempt_count, max_attempts, next_attempt_at, lease_until,
 	triggered_at, completed_at, created_at, updated_at`
+
+// insertColumns are the columns EnqueueDeliveries writes, in the order of
+// insertChunk's arguments.
+const insertColumns = `id, channel, target_id, target_name, target_url, user_id, event_id, event_type,
+	payload, payload_id, idempotency_key, status, attempt_count, max_attempts, next_attempt_at,
+	lease_until, triggered_at, completed_at, created_at, updated_at`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*store.Delivery, error) {
 	var (

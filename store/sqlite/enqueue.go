@@ -36,22 +36,35 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 				_ = st.Close()
 			}
 		}()
-		for start := 0; start < len(deliveries); {
-			chunk := deliveries[start : start+chunkSize(len(deliveries)-start, enqueueChunk)]
-			start += len(chunk)
-			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
-			query := insertDeliveriesQuery(len(chunk), keyed)
-			st := statements[query]
-			if st == nil {
-				var err error
-				if st, err = s.txStatement(ctx, tx, query); err != nil {
-					return err
-				}
+		stmt := func(query string) (*sql.Stmt, error) {
+			if st := statements[query]; st != nil {
+				return st, nil
+			}
+			st, err := s.txStatement(ctx, tx, query)
+			if err == nil {
 				statements[query] = st
 			}
-			if err := insertChunk(ctx, st, chunk, keyed, inserted); err != nil {
+			return st, err
+		}
+		payloads, err := s.assignPayloads(ctx, stmt, deliveries)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(deliveries); {
+			n := chunkSize(len(deliveries)-start, enqueueChunk)
+			chunk := deliveries[start : start+n]
+			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
+			st, err := stmt(insertDeliveriesQuery(n, keyed))
+			if err != nil {
 				return err
 			}
+			if err := insertChunk(ctx, st, chunk, payloads.ids[start:start+n], keyed, inserted); err != nil {
+				return err
+			}
+			start += n
+		}
+		if err := insertPayloads(ctx, stmt, deliveries, payloads, inserted); err != nil {
+			return err
 		}
 
 		return s.resolveDuplicates(ctx, tx, deliveries, inserted, results)
@@ -114,7 +127,7 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 
 // enqueueChunk is the largest number of deliveries per INSERT statement.
 // One statement with many rows costs far less per row than one statement
-// per row. 128 rows take 2432 bound parameters, well under SQLite's limit of
+// per row. 128 rows take 2560 bound parameters, well under SQLite's limit of
 // 32766.
 const enqueueChunk = 128
 
@@ -140,13 +153,8 @@ func chunkSize(n, limit int) int {
 // conflict, so they use the cheaper plain INSERT.
 func insertDeliveriesQuery(n int, keyed bool) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO deliveries (" + deliveryColumns + ") VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
+	b.WriteString("INSERT INTO deliveries (" + insertColumns + ") VALUES ")
+	b.WriteString(valueRows(n, 20))
 	if keyed {
 		b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
 	}
@@ -155,12 +163,18 @@ func insertDeliveriesQuery(n int, keyed bool) string {
 }
 
 // insertChunk runs one multi-row INSERT and marks the ids it inserted.
-func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, keyed bool,
+// payloadIDs are the chunk's payload ids. A delivery whose payload id is 0
+// keeps its payload in its own row.
+func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, payloadIDs []int64, keyed bool,
 	inserted map[string]bool) error {
-	args := make([]any, 0, len(chunk)*19)
-	for _, d := range chunk {
+	args := make([]any, 0, len(chunk)*20)
+	for i, d := range chunk {
+		var inRow []byte
+		if payloadIDs[i] == 0 {
+			inRow = d.Payload
+		}
 		args = append(args, d.ID, string(d.Channel), d.TargetID, d.TargetName, d.TargetURL, d.UserID,
-			d.EventID, d.EventType, d.Payload, d.IdempotencyKey, string(d.Status), d.AttemptCount,
+			d.EventID, d.EventType, inRow, payloadIDs[i], d.IdempotencyKey, string(d.Status), d.AttemptCount,
 			d.MaxAttempts, ms(d.NextAttemptAt), ms(d.LeaseUntil), ms(d.TriggeredAt), ms(d.CompletedAt),
 			ms(d.CreatedAt), ms(d.UpdatedAt))
 	}

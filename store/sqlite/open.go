@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -27,6 +28,10 @@ type Store struct {
 	path   string
 	closed atomic.Bool
 
+	// payloadSeed hashes payloads to find the deliveries of an enqueue
+	// that share one.
+	payloadSeed maphash.Seed
+
 	prepared    writerStatements
 	reads       *readCache
 	writes      groupCommit
@@ -48,7 +53,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: open: empty path: %w", store.ErrInvalid)
 	}
-	s := &Store{keys: opts.Keys, now: opts.Now, log: opts.Logger, path: path}
+	s := &Store{keys: opts.Keys, now: opts.Now, log: opts.Logger, path: path, payloadSeed: maphash.MakeSeed()}
 	s.writes.lazyDelay = lazyDelay
 
 	var err error

@@ -46,6 +46,7 @@ func hotQueries() []string {
 	for n := 1; n <= enqueueChunk; n *= 2 {
 		qs = append(qs, insertDeliveriesQuery(n, false), insertDeliveriesQuery(n, true))
 	}
+	qs = append(qs, payloadTexts()...)
 	for n := 1; n <= recordChunk; n *= 2 {
 		qs = append(qs, updateStatesQuery(n), insertAttemptsQuery(n))
 	}
