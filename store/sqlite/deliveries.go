@@ -50,8 +50,9 @@ func getDelivery(ctx context.Context, q querier, access store.Access, id string)
 
 // ListDeliveries returns deliveries with their attempts, newest first. A
 // query with a TargetID reads the (target_id, id) index and one with only a
-// user reads the (user_id, id) index, so a page costs about Limit+Offset
-// index steps however many deliveries exist.
+// user reads the (user_id, id) index, each merged with the deliveries not
+// indexed yet, so a page costs about Limit+Offset index steps however many
+// deliveries exist.
 //
 // NOTE: Status, Channel and EventType filters are applied while walking
 // those indexes, so a filter that matches few of a target's or user's
@@ -85,12 +86,9 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 		where += " AND event_type = ?"
 		args = append(args, q.EventType)
 	}
-	from := "deliveries"
+	query := listQuery(index, where)
 	if index != "" {
-		// The planner has no statistics to choose between the user and
-		// target indexes. A target's deliveries are a subset of its
-		// user's, so the target index is the narrower one.
-		from += " INDEXED BY " + index
+		args = append(args, args...) // where appears twice
 	}
 	limit, largs := limitClause(q.Limit, q.Offset)
 
@@ -100,8 +98,7 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 		return nil, wrapf(err, "list deliveries")
 	}
 	defer rt.end()
-	rows, err := rt.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM `+from+` WHERE `+where+
-		` ORDER BY id DESC`+limit, append(args, largs...)...)
+	rows, err := rt.QueryContext(ctx, query+limit, append(args, largs...)...)
 	if err != nil {
 		return nil, wrapf(err, "list deliveries")
 	}
@@ -125,6 +122,32 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	}
 
 	return out, nil
+}
+
+// listQuery returns the SELECT of ListDeliveries for the conditions where,
+// newest first, reading index when it is not empty. The planner has no
+// statistics to choose between the user and target indexes. A target's
+// deliveries are a subset of its user's, so the target index is the
+// narrower one. The deliveries not in index yet are in
+// deliveries_unindexed, and SQLite merges the two ordered scans, so a page
+// still reads about Limit+Offset entries. With an index, the query takes
+// the arguments of where twice.
+//
+// NOTE: the scan of deliveries_unindexed reads every waiting delivery that
+// where rejects. After a large enqueue (a million pending deliveries, say),
+// until the indexer or the claims reach them, listing a target with none
+// of them reads them all.
+func listQuery(index, where string) string {
+	if index == "" {
+		return `SELECT ` + deliveryColumns + ` FROM deliveries WHERE ` + where + ` ORDER BY id DESC`
+	}
+
+	return `SELECT ` + deliveryColumns + ` FROM deliveries INDEXED BY ` + index + `
+		WHERE indexed = 1 AND ` + where + `
+		UNION ALL
+		SELECT ` + deliveryColumns + ` FROM deliveries INDEXED BY deliveries_unindexed
+		WHERE indexed = 0 AND ` + where + `
+		ORDER BY 1 DESC`
 }
 
 // RetryDelivery puts a final delivery back in the queue, due at p.Now, and

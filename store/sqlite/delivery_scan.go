@@ -21,7 +21,7 @@ const deliveryColumns = `deliveries.id, channel, target_id, target_name, target_
 // insertChunk's arguments.
 const insertColumns = `id, channel, target_id, target_name, target_url, user_id, event_id, event_type,
 	payload, payload_id, idempotency_key, status, attempt_count, max_attempts, next_attempt_at,
-	lease_until, triggered_at, completed_at, created_at, updated_at`
+	lease_until, triggered_at, completed_at, created_at, updated_at, indexed`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*store.Delivery, error) {
 	var (

@@ -127,7 +127,7 @@ const selectByIdempotencyKey = `SELECT id FROM deliveries
 
 // enqueueChunk is the largest number of deliveries per INSERT statement.
 // One statement with many rows costs far less per row than one statement
-// per row. 128 rows take 2560 bound parameters, well under SQLite's limit of
+// per row. 128 rows take 2688 bound parameters, well under SQLite's limit of
 // 32766.
 const enqueueChunk = 128
 
@@ -154,7 +154,7 @@ func chunkSize(n, limit int) int {
 func insertDeliveriesQuery(n int, keyed bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO deliveries (" + insertColumns + ") VALUES ")
-	b.WriteString(valueRows(n, 20))
+	b.WriteString(valueRows(n, 21))
 	if keyed {
 		b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
 	}
@@ -167,7 +167,7 @@ func insertDeliveriesQuery(n int, keyed bool) string {
 // keeps its payload in its own row.
 func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, payloadIDs []int64, keyed bool,
 	inserted map[string]bool) error {
-	args := make([]any, 0, len(chunk)*20)
+	args := make([]any, 0, len(chunk)*21)
 	for i, d := range chunk {
 		var inRow []byte
 		if payloadIDs[i] == 0 {
@@ -176,7 +176,7 @@ func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, pay
 		args = append(args, d.ID, string(d.Channel), d.TargetID, d.TargetName, d.TargetURL, d.UserID,
 			d.EventID, d.EventType, inRow, payloadIDs[i], d.IdempotencyKey, string(d.Status), d.AttemptCount,
 			d.MaxAttempts, ms(d.NextAttemptAt), ms(d.LeaseUntil), ms(d.TriggeredAt), ms(d.CompletedAt),
-			ms(d.CreatedAt), ms(d.UpdatedAt))
+			ms(d.CreatedAt), ms(d.UpdatedAt), 0) // indexed later: see schema migration 4
 	}
 	if !keyed {
 		if _, err := st.ExecContext(ctx, args...); err != nil {

@@ -176,7 +176,15 @@ func (s *Store) deleteTarget(ctx context.Context, access store.Access, table, id
 		if n == 0 {
 			return store.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE target_id = ?`, id)
+		// Each statement reads one of the two indexes that hold a
+		// target's deliveries, indexed or not yet.
+		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries INDEXED BY deliveries_target
+			WHERE indexed = 1 AND target_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries INDEXED BY deliveries_unindexed
+			WHERE indexed = 0 AND target_id = ?`, id)
 
 		return err
 	})

@@ -36,6 +36,7 @@ type Store struct {
 	reads       *readCache
 	writes      groupCommit
 	checkpoints checkpointer
+	indexing    indexer
 }
 
 var (
@@ -101,6 +102,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		_ = s.writer.Close()
 		return nil, err
 	}
+	s.startIndexer()
 
 	return s, nil
 }
@@ -145,6 +147,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopIndexer()
 	s.stopCheckpointer()
 	s.reads.close()
 	rerr := s.reader.Close()

@@ -20,8 +20,9 @@ type Options struct {
 	// error wrapping store.ErrNoKey when it is nil.
 	Keys *store.Keyring
 
-	// Now returns the current time for CreatedAt, UpdatedAt and the
-	// completion times. Default time.Now.
+	// Now returns the current time for CreatedAt, UpdatedAt, the
+	// completion times and the background indexing of new deliveries.
+	// Default time.Now.
 	Now func() time.Time
 
 	// BusyTimeout is how long a call waits for another connection or

@@ -41,7 +41,7 @@ const (
 	// updateDeliveryState counts the attempt and moves a delivery that is
 	// still queued to its new state.
 	updateDeliveryState = `UPDATE deliveries SET attempt_count = attempt_count + 1, status = ?,
-		next_attempt_at = ?, lease_until = 0, completed_at = ?, updated_at = ?
+		next_attempt_at = ?, lease_until = 0, completed_at = ?, updated_at = ?, indexed = 1
 		WHERE id = ? AND status IN ('pending', 'retrying')
 		RETURNING channel, target_id, attempt_count`
 	selectFinalDelivery = `SELECT channel, target_id, attempt_count + 1 FROM deliveries WHERE id = ?`

@@ -33,7 +33,7 @@ func valueRows(n, columns int) string {
 // json_each, whose element SQLite converts to text again at each column.
 func updateStatesQuery(n int) string {
 	return `UPDATE deliveries SET attempt_count = attempt_count + 1, status = j.column2,
-		next_attempt_at = j.column3, lease_until = 0, completed_at = j.column4, updated_at = ?
+		next_attempt_at = j.column3, lease_until = 0, completed_at = j.column4, updated_at = ?, indexed = 1
 		FROM (VALUES ` + valueRows(n, 4) + `) AS j
 		WHERE deliveries.id = j.column1 AND deliveries.status IN ('pending', 'retrying')
 		RETURNING deliveries.id, channel, target_id, attempt_count`
