@@ -24,13 +24,14 @@ const (
 		ORDER BY next_attempt_at, id LIMIT ?3`
 	// claimUpdate leases the chosen deliveries. A webhook delivery's lease
 	// is its endpoint's timeout (30 s when the endpoint is gone) plus the
-	// margin. It indexes the rows it rewrites (schema migration 4).
+	// margin. It leaves indexing to the record (schema migration 4): SQLite
+	// rewrites the index entries of every update that sets indexed, so a
+	// claim that indexed would have the record index the row a second time.
 	claimUpdate = `UPDATE deliveries SET
 		lease_until = CASE channel
 			WHEN 'webhook' THEN ?1 + 1000 * COALESCE(
 				(SELECT e.timeout_seconds FROM webhook_endpoints e WHERE e.id = deliveries.target_id), 30) + ?2
-			ELSE ?1 + ?3 END,
-		indexed = 1
+			ELSE ?1 + ?3 END
 		WHERE id IN (SELECT value FROM json_each(?4))
 		RETURNING ` + deliveryColumns
 )

@@ -15,8 +15,8 @@ const (
 	// wait outside the target and user indexes.
 	indexInterval = time.Second
 	// indexAfter is how long a new delivery stays outside those indexes
-	// before the indexer takes it. A claim or a record usually indexes it
-	// sooner, in a commit it writes anyway.
+	// before the indexer takes it. The record of its first attempt usually
+	// indexes it sooner, in a commit it writes anyway.
 	indexAfter = time.Second
 	// indexBatch is the rows one indexing write takes. A batch shares the
 	// commit of other writes, so a small one adds little to their latency.
@@ -35,9 +35,8 @@ const (
 		WHERE indexed = 0 AND created_at <= ?1 ORDER BY id LIMIT ?2)`
 )
 
-// indexer indexes, in the background, the deliveries that no claim or
-// record indexed within indexAfter, such as a backlog that waits for the
-// workers. Schema migration 4 explains why new deliveries wait.
+// indexer indexes, in the background, the deliveries that no record
+// indexed within indexAfter, such as a backlog that waits for the workers. Schema migration 4 explains why new deliveries wait.
 type indexer struct {
 	stop chan struct{}
 	done sync.WaitGroup
