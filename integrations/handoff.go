@@ -46,8 +46,9 @@ const (
 	// worker.
 	parkPerWorker = 256
 	// parkBytes bounds the payload bytes of a run's parked deliveries,
-	// counting a payload once for each delivery that carries it. Claimed
-	// deliveries may take the total past it by one claim's worth.
+	// counting a payload once for each delivery that carries it. The run
+	// claims nothing while the total is at the bound, so claimed
+	// deliveries take it past the bound by one claim's worth at most.
 	parkBytes = 16 << 20
 	// renewEvery is how often the claim loop extends the leases of parked
 	// deliveries. A lease is the target's timeout plus leaseMargin, so while

@@ -1,7 +1,11 @@
 package integrations
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 
 	"github.com/hishamos/integrations-external/store"
 	"github.com/hishamos/integrations-external/store/memory"
+	"github.com/hishamos/integrations-external/store/sqlite"
 )
 
 // busyRun returns a run of a new dispatcher whose worker slots are all
@@ -66,4 +71,171 @@ func TestParkedLineBoundedPerTarget(t *testing.T) {
 func mustPlace(r *run, del *store.Delivery) int {
 	place, _ := r.place(del, time.Second)
 	return place
+}
+
+// checkParkedCounts fails t unless the run's counters equal what its
+// parked lines hold. The caller has no Dispatch call in flight.
+func checkParkedCounts(t *testing.T, r *run, step string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	total, size := 0, 0
+	perTarget := map[string]int{}
+	for target, line := range r.parked {
+		for _, p := range line {
+			total++
+			size += len(p.del.Payload)
+			perTarget[target]++
+		}
+	}
+	require.Equal(t, total, r.parkedTotal, "%s: parked deliveries", step)
+	require.Equal(t, size, r.parkedBytes, "%s: parked payload bytes", step)
+	for target, n := range r.parkedFor {
+		require.Equal(t, perTarget[target], n, "%s: parked deliveries of %s", step, target)
+	}
+}
+
+// Events handed off to two busy endpoints park, with repeated events whose
+// idempotency key turns them into duplicates. After each Dispatch the
+// parked counters match the lines, and they return to zero once every
+// delivery is done.
+func TestParkedCountsMatchLines(t *testing.T) {
+	keys, err := store.ParseKeyring("test:" + strings.Repeat("A", 43) + "=")
+	require.NoError(t, err)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "park.db"), sqlite.Options{Keys: keys})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	for _, name := range []string{"a", "b"} {
+		ep := store.NewWebhookEndpoint("alice")
+		ep.Name, ep.URL, ep.TriggerOnCommandExecution = name, "https://example.invalid/"+name, true
+		require.NoError(t, st.CreateWebhookEndpoint(context.Background(), ep))
+	}
+
+	finished := make(chan DeliveryReport, 1024)
+	d, err := New(Config{Store: st, Workers: 2, PerTargetConcurrency: 1, PollInterval: time.Hour,
+		OnDeliveryFinished: func(r DeliveryReport) { finished <- r }})
+	require.NoError(t, err)
+	release := make(chan struct{})
+	started := make(chan struct{}, 1024)
+	d.senders[store.ChannelWebhook] = func(ctx context.Context, del *store.Delivery) outcome {
+		started <- struct{}{}
+		<-release
+		return outcome{startedAt: time.Now(), success: true, responseStatus: 200}
+	}
+	require.NoError(t, d.Start(context.Background()))
+	stopped := false
+	defer func() {
+		if !stopped {
+			close(release)
+			_ = d.Stop(context.Background())
+		}
+	}()
+	d.mu.Lock()
+	r := d.run
+	d.mu.Unlock()
+
+	// The first event goes through a claim, which then finds the queue
+	// empty, so the next events are handed off.
+	first, err := d.CommandExecuted(context.Background(), CommandResult{CommandName: "c", ExecutionID: "run-0",
+		UserID: "alice", Status: StatusSuccess})
+	require.NoError(t, err)
+	require.Len(t, first, 2)
+	<-started
+	<-started
+
+	written := len(first)
+	for i := 1; i <= 40; i++ {
+		execution := fmt.Sprintf("run-%d", i)
+		if i%4 == 0 {
+			execution = fmt.Sprintf("run-%d", i-1) // a duplicate of the previous event
+		}
+		ids, err := d.CommandExecuted(context.Background(), CommandResult{CommandName: "c", ExecutionID: execution,
+			UserID: "alice", Status: StatusSuccess, ResultSummary: strings.Repeat("x", i*37)})
+		require.NoError(t, err)
+		require.Len(t, ids, 2)
+		if i%4 != 0 {
+			written += len(ids)
+		}
+		checkParkedCounts(t, r, fmt.Sprintf("after event %d", i))
+	}
+	r.mu.Lock()
+	parked := r.parkedTotal
+	r.mu.Unlock()
+	require.Positive(t, parked, "deliveries wait behind the busy endpoints")
+
+	close(release)
+	for range written {
+		select {
+		case <-finished:
+		case <-time.After(30 * time.Second):
+			t.Fatal("deliveries never finished")
+		}
+	}
+	checkParkedCounts(t, r, "after every delivery finished")
+	r.mu.Lock()
+	require.Zero(t, r.parkedBytes, "no bytes stay counted")
+	r.mu.Unlock()
+	stopped = true
+	require.NoError(t, d.Stop(context.Background()))
+}
+
+// Claimed deliveries take the parked payload bytes past parkBytes by one
+// claim's worth at most. With a free worker and every target busy, the run
+// is low on work and claims again and again, each claim parking up to
+// claimBatch deliveries, until the parked bytes reach the bound.
+func TestClaimsStopAtParkedBytes(t *testing.T) {
+	keys, err := store.ParseKeyring("test:" + strings.Repeat("A", 43) + "=")
+	require.NoError(t, err)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "claims.db"), sqlite.Options{Keys: keys})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+
+	const payloadSize = 128 << 10
+	var targets []string
+	for i := range 4 {
+		ep := store.NewWebhookEndpoint("alice")
+		ep.Name, ep.URL, ep.TriggerOnCommandExecution = fmt.Sprintf("ep-%d", i), "https://example.invalid/hook", true
+		require.NoError(t, st.CreateWebhookEndpoint(ctx, ep))
+		targets = append(targets, ep.ID)
+	}
+	now := time.Now()
+	for event := range 80 {
+		payload := []byte(`"` + strings.Repeat("p", payloadSize-2) + `"`)
+		var ds []*store.Delivery
+		for _, target := range targets {
+			ds = append(ds, &store.Delivery{Channel: store.ChannelWebhook, TargetID: target, UserID: "alice",
+				EventID: fmt.Sprintf("event-%d", event), EventType: "command.executed", Payload: payload,
+				MaxAttempts: 3, TriggeredAt: now.Add(-time.Minute)})
+		}
+		_, err := st.EnqueueDeliveries(ctx, ds)
+		require.NoError(t, err)
+	}
+
+	d, err := New(Config{Store: st, Workers: 8, PerTargetConcurrency: 1})
+	require.NoError(t, err)
+	// Every target has its one attempt slot taken and the run has free
+	// worker slots, as when four slow endpoints hold four of eight workers.
+	r := &run{d: d, claimCtx: ctx, inFlight: map[string]int{}, parked: map[string][]*parkedDelivery{},
+		parkedFor: map[string]int{}}
+	for _, target := range targets {
+		r.inFlight[target] = 1
+		r.total++
+	}
+
+	claims := 0
+	for {
+		full, err := r.claimOnce()
+		require.NoError(t, err)
+		claims++
+		if !full {
+			break
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	bound := parkBytes + claimBatch*payloadSize
+	require.LessOrEqual(t, r.parkedBytes, bound,
+		"%d claims parked %d deliveries, %d bytes: past parkBytes (%d) by more than one claim's worth",
+		claims, r.parkedTotal, r.parkedBytes, parkBytes)
 }

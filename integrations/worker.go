@@ -341,8 +341,14 @@ func (r *run) claimOnce() (bool, error) {
 
 // lowOnWork reports whether the run needs a claim: a worker is free, which
 // means no parked delivery can start, or fewer deliveries are parked than
-// there are workers. The caller holds r.mu.
+// there are workers. A run whose parked payloads reach parkBytes claims
+// nothing until they drain, so claims pass that bound by one claim at most.
+// The caller holds r.mu.
 func (r *run) lowOnWork() bool {
+	if r.parkedBytes >= parkBytes {
+		return false
+	}
+
 	return r.total < r.d.cfg.Workers || r.parkedTotal < r.d.cfg.Workers
 }
 

@@ -24,6 +24,18 @@
 // time.Time, so times read back are truncated to the millisecond. Create
 // methods write the truncated times back into the record.
 //
+// # Deliveries
+//
+// A payload that several deliveries of one EnqueueDeliveries call carry, as
+// the deliveries of one event to several endpoints do, is stored once and
+// deleted with the last of them. A new delivery enters the per-target and
+// per-user listing indexes when its first attempt is recorded, in the same
+// commit as the other attempts of that batch, or after a second in the
+// background. Listings read both the indexed and the waiting deliveries.
+// Open starts two goroutines, one that copies the write-ahead log into the
+// database file and one that indexes waiting deliveries, and Close stops
+// both.
+//
 // # Secrets
 //
 // Secret columns hold text sealed by [store.Keyring.Seal] with additional

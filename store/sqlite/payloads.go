@@ -92,9 +92,13 @@ func insertPayloads(ctx context.Context, stmt func(string) (*sql.Stmt, error), d
 		return nil
 	}
 	refs := make([]int, len(rows.bodies))
+	counted := make(map[string]bool, len(ds))
 	for i, d := range ds {
-		if rows.ids[i] != 0 && inserted[d.ID] {
+		// A call may repeat a delivery, by pointer or by ID: its row
+		// counts once.
+		if rows.ids[i] != 0 && inserted[d.ID] && !counted[d.ID] {
 			refs[rows.ids[i]-rows.first]++
+			counted[d.ID] = true
 		}
 	}
 	args := make([]any, 0, 3*len(rows.bodies))
