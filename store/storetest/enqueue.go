@@ -15,6 +15,7 @@ func enqueueTests() []conformanceTest {
 		{"Enqueue/EveryChannel", testEnqueueEveryChannel},
 		{"Enqueue/IdempotencyKey", testEnqueueIdempotency},
 		{"Enqueue/InvalidBatchWritesNothing", testEnqueueInvalid},
+		{"Enqueue/TakenIDWritesNothing", testEnqueueTakenID},
 		{"Enqueue/ReturnsCopies", testEnqueueCopies},
 	}
 }
@@ -155,6 +156,31 @@ func testEnqueueInvalid(t *testing.T, s store.Store) {
 	results, err := s.EnqueueDeliveries(ctx, nil)
 	require.NoError(t, err, "an empty batch")
 	require.Empty(t, results)
+}
+
+// testEnqueueTakenID enqueues a caller-chosen id that another delivery
+// has, with and without an idempotency key.
+func testEnqueueTakenID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	e := CreateWebhookEndpoint(t, s, "alice", "ci")
+	first := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	first.IdempotencyKey = "run-1"
+	Enqueue(t, s, first)
+
+	for name, key := range map[string]string{"no key": "", "new key": "run-2"} {
+		taken := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+		taken.ID, taken.IdempotencyKey = first.ID, key
+		good := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+		_, err := s.EnqueueDeliveries(ctx, []*store.Delivery{good, taken})
+		// Contract: a delivery whose id another delivery has is ErrConflict,
+		// and the whole call writes nothing.
+		require.ErrorIs(t, err, store.ErrConflict, name)
+	}
+	list, err := s.ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin()})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "only the first delivery")
+	require.Equal(t, first.ID, list[0].ID)
+	require.Equal(t, "run-1", list[0].IdempotencyKey, "the first delivery is unchanged")
 }
 
 func testEnqueueCopies(t *testing.T, s store.Store) {
