@@ -180,14 +180,18 @@ func (s *Store) writeGroup(group []*writeCall) {
 		return
 	}
 
-	if len(live) == 1 {
-		c := live[0]
-		if err := c.fn(context.WithoutCancel(c.ctx), tx); err != nil {
-			_ = tx.Rollback()
-			c.err = err
-			return
-		}
-	} else if err := runInSavepoints(tx, live); err != nil {
+	// The first call runs without a savepoint: when it fails, the
+	// transaction holds nothing else, so rolling it back undoes only that
+	// call, and the others get a transaction of their own. A savepoint
+	// would copy each page the call changes into SQLite's sub-journal.
+	first := live[0]
+	if err := first.fn(context.WithoutCancel(first.ctx), tx); err != nil {
+		_ = tx.Rollback()
+		first.err = err
+		s.writeGroup(live[1:])
+		return
+	}
+	if err := runInSavepoints(tx, live[1:]); err != nil {
 		_ = tx.Rollback()
 		fail(wrapDriver(err))
 		return

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -119,4 +120,47 @@ func TestLazyWriteLeftByALeaderStillRuns(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the lazy write waiting behind the leader never ran")
 	}
+}
+
+// In one group, a failing call undoes only its own rows, whether it runs
+// first (without a savepoint) or later (inside one), and the other calls
+// commit.
+func TestGroupFailureUndoesOnlyItsCall(t *testing.T) {
+	s := openForWrites(t, time.Millisecond)
+	ctx := t.Context()
+	require.NoError(t, s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE marks (v TEXT NOT NULL)`)
+		return err
+	}))
+	errFailed := errors.New("call failed")
+	call := func(value string, fail bool) *writeCall {
+		return &writeCall{ctx: ctx, done: make(chan struct{}), lead: make(chan struct{}),
+			fn: func(ctx context.Context, tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO marks (v) VALUES (?)`, value); err != nil {
+					return err
+				}
+				if fail {
+					return errFailed
+				}
+				return nil
+			}}
+	}
+	calls := []*writeCall{call("first", true), call("second", false), call("third", true), call("fourth", false)}
+	s.writeGroup(calls)
+
+	require.ErrorIs(t, calls[0].err, errFailed)
+	require.NoError(t, calls[1].err)
+	require.ErrorIs(t, calls[2].err, errFailed)
+	require.NoError(t, calls[3].err)
+	rows, err := s.reader.QueryContext(ctx, `SELECT v FROM marks ORDER BY v`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v string
+		require.NoError(t, rows.Scan(&v))
+		got = append(got, v)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"fourth", "second"}, got)
 }
