@@ -135,7 +135,7 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 //
 // NOTE: the scan of deliveries_unindexed reads every waiting delivery that
 // where rejects. After a large enqueue (a million pending deliveries, say),
-// until the indexer or the claims reach them, listing a target with none
+// until the indexer or the records reach them, listing a target with none
 // of them reads them all.
 func listQuery(index, where string) string {
 	if index == "" {

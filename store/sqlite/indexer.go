@@ -36,7 +36,8 @@ const (
 )
 
 // indexer indexes, in the background, the deliveries that no record
-// indexed within indexAfter, such as a backlog that waits for the workers. Schema migration 4 explains why new deliveries wait.
+// indexed within indexAfter, such as a backlog that waits for the workers.
+// Schema migration 4 explains why new deliveries wait.
 type indexer struct {
 	stop chan struct{}
 	done sync.WaitGroup
