@@ -45,10 +45,10 @@ type groupCommit struct {
 // write runs fn in a writer transaction and commits it. fn may share the
 // transaction with other calls' functions: when fn fails, only its own
 // changes are rolled back and its error is returned, and the others
-// commit. fn must run its statements with the context it is given, which is ctx without its cancellation: SQLite rolls
-// back the whole transaction when a statement is interrupted, so one
-// caller's cancellation would undo the others' writes. fn must not call
-// write.
+// commit. fn must run its statements with the context it is given, which
+// is ctx without its cancellation: SQLite rolls back the whole transaction
+// when a statement is interrupted, so one caller's cancellation would undo
+// the others' writes. fn must not call write.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return s.writeCall(ctx, fn, false)
 }
