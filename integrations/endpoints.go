@@ -3,7 +3,6 @@ package integrations
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -19,12 +18,7 @@ const maxCachedEndpoints = 10000
 // a tenth of the CPU time of the end-to-end benchmark.
 type endpointCache struct {
 	mu      sync.Mutex
-	entries map[string]cachedEndpoint
-}
-
-type cachedEndpoint struct {
-	endpoint *store.WebhookEndpoint
-	until    time.Time
+	entries map[string]expiring[*store.WebhookEndpoint]
 }
 
 // webhookEndpoint returns the endpoint id from the cache, or reads it from
@@ -39,7 +33,7 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 	entry, ok := c.entries[id]
 	c.mu.Unlock()
 	if ok && now.Before(entry.until) {
-		return entry.endpoint, nil
+		return entry.value, nil
 	}
 
 	ep, err := d.cfg.Store.GetWebhookEndpoint(ctx, store.AsAdmin(), id)
@@ -48,19 +42,7 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = make(map[string]cachedEndpoint)
-	}
-	if len(c.entries) >= maxCachedEndpoints {
-		for key, e := range c.entries {
-			if !now.Before(e.until) {
-				delete(c.entries, key)
-			}
-		}
-	}
-	if len(c.entries) < maxCachedEndpoints {
-		c.entries[id] = cachedEndpoint{endpoint: ep, until: now.Add(d.cfg.TargetCacheTTL)}
-	}
+	c.entries = putExpiring(c.entries, id, ep, now, now.Add(d.cfg.TargetCacheTTL), maxCachedEndpoints)
 
 	return ep, nil
 }

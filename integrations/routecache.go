@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -35,12 +34,7 @@ type routes struct {
 type routeCache struct {
 	mu      sync.Mutex
 	gen     uint64 // counts clears, so a read that raced a clear is not kept
-	entries map[string]cachedRoutes
-}
-
-type cachedRoutes struct {
-	routes *routes
-	until  time.Time
+	entries map[string]expiring[*routes]
 }
 
 // routesOf returns the routes visible to access from the cache, or reads
@@ -56,7 +50,7 @@ func (d *Dispatcher) routesOf(ctx context.Context, access store.Access, userID s
 	gen := c.gen
 	c.mu.Unlock()
 	if ok && now.Before(entry.until) {
-		return entry.routes, nil
+		return entry.value, nil
 	}
 
 	rs, err := d.readRoutes(ctx, access, userID)
@@ -68,19 +62,7 @@ func (d *Dispatcher) routesOf(ctx context.Context, access store.Access, userID s
 	if c.gen != gen {
 		return rs, nil // a target changed while this read ran
 	}
-	if c.entries == nil {
-		c.entries = make(map[string]cachedRoutes)
-	}
-	if len(c.entries) >= maxCachedRoutes {
-		for key, e := range c.entries {
-			if !now.Before(e.until) {
-				delete(c.entries, key)
-			}
-		}
-	}
-	if len(c.entries) < maxCachedRoutes {
-		c.entries[userID] = cachedRoutes{routes: rs, until: now.Add(d.cfg.TargetCacheTTL)}
-	}
+	c.entries = putExpiring(c.entries, userID, rs, now, now.Add(d.cfg.TargetCacheTTL), maxCachedRoutes)
 
 	return rs, nil
 }
