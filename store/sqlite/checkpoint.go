@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -26,8 +25,7 @@ const (
 // checkpoint on another connection runs beside the writer instead.
 type checkpointer struct {
 	db   *sql.DB
-	stop chan struct{}
-	done sync.WaitGroup
+	loop tickerLoop
 }
 
 func (s *Store) startCheckpointer(busy time.Duration) error {
@@ -36,35 +34,23 @@ func (s *Store) startCheckpointer(busy time.Duration) error {
 		return fmt.Errorf("sqlite: open %s for checkpoints: %w", s.path, wrapDriver(err))
 	}
 	db.SetMaxOpenConns(1)
-	s.checkpoints = checkpointer{db: db, stop: make(chan struct{})}
-	s.checkpoints.done.Add(1)
-	go s.checkpointLoop()
+	s.checkpoints.db = db
+	s.checkpoints.loop.start(checkpointInterval, func(<-chan struct{}) { s.checkpoint() })
 
 	return nil
 }
 
-func (s *Store) checkpointLoop() {
-	defer s.checkpoints.done.Done()
-	tick := time.NewTicker(checkpointInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.checkpoints.stop:
-			return
-		case <-tick.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := s.checkpoints.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-		cancel()
-		if err != nil {
-			s.log.Warn("sqlite: checkpoint failed, the next one retries", "path", s.path, "error", wrapDriver(err))
-		}
+// checkpoint runs one passive checkpoint and logs a failure.
+func (s *Store) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.checkpoints.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		s.log.Warn("sqlite: checkpoint failed, the next one retries", "path", s.path, "error", wrapDriver(err))
 	}
 }
 
 // stopCheckpointer ends the checkpoint loop and closes its connection.
 func (s *Store) stopCheckpointer() {
-	close(s.checkpoints.stop)
-	s.checkpoints.done.Wait()
+	s.checkpoints.loop.end()
 	_ = s.checkpoints.db.Close()
 }

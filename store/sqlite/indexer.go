@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/hishamos/integrations-external/store"
@@ -24,58 +23,44 @@ const (
 )
 
 const (
-	// anyWaiting finds a delivery created at or before ? that waits
+	// anyWaitingQuery finds a delivery created at or before ? that waits
 	// outside the indexes, so an idle store takes no write lock.
-	anyWaiting = `SELECT 1 FROM deliveries INDEXED BY deliveries_unindexed
+	anyWaitingQuery = `SELECT 1 FROM deliveries INDEXED BY deliveries_unindexed
 		WHERE indexed = 0 AND created_at <= ? LIMIT 1`
-	// indexWaiting moves up to ?2 deliveries created at or before ?1 into
+	// indexWaitingQuery moves up to ?2 deliveries created at or before ?1 into
 	// the target and user indexes, oldest first.
-	indexWaiting = `UPDATE deliveries SET indexed = 1 WHERE id IN (
+	indexWaitingQuery = `UPDATE deliveries SET indexed = 1 WHERE id IN (
 		SELECT id FROM deliveries INDEXED BY deliveries_unindexed
 		WHERE indexed = 0 AND created_at <= ?1 ORDER BY id LIMIT ?2)`
 )
 
-// indexer indexes, in the background, the deliveries that no record
-// indexed within indexAfter, such as a backlog that waits for the workers.
-// Schema migration 4 explains why new deliveries wait.
-type indexer struct {
-	stop chan struct{}
-	done sync.WaitGroup
-}
-
+// startIndexer starts the loop that indexes, in the background, the
+// deliveries that no record indexed within indexAfter, such as a backlog
+// that waits for the workers. Schema migration 4 explains why new
+// deliveries wait.
 func (s *Store) startIndexer() {
-	s.indexing = indexer{stop: make(chan struct{})}
-	s.indexing.done.Add(1)
-	go s.indexLoop()
+	s.indexing.start(indexInterval, s.indexBatches)
 }
 
-func (s *Store) indexLoop() {
-	defer s.indexing.done.Done()
-	tick := time.NewTicker(indexInterval)
-	defer tick.Stop()
+// indexBatches indexes batches of waiting deliveries until fewer than a
+// batch are left, a write fails, or stop closes.
+func (s *Store) indexBatches(stop <-chan struct{}) {
 	for {
-		select {
-		case <-s.indexing.stop:
+		n, err := s.indexWaitingDeliveries(context.Background())
+		if errors.Is(err, store.ErrClosed) {
 			return
-		case <-tick.C:
 		}
-		for {
-			n, err := s.indexWaitingDeliveries(context.Background())
-			if errors.Is(err, store.ErrClosed) {
-				return
-			}
-			if err != nil {
-				s.log.Warn("sqlite: indexing deliveries failed, the next run retries", "path", s.path, "error", err)
-				break
-			}
-			if n < indexBatch {
-				break
-			}
-			select {
-			case <-s.indexing.stop:
-				return
-			default:
-			}
+		if err != nil {
+			s.log.Warn("sqlite: indexing deliveries failed, the next run retries", "path", s.path, "error", err)
+			return
+		}
+		if n < indexBatch {
+			return
+		}
+		select {
+		case <-stop:
+			return
+		default:
 		}
 	}
 }
@@ -84,8 +69,8 @@ func (s *Store) indexLoop() {
 // indexAfter ago or earlier and returns how many it indexed.
 func (s *Store) indexWaitingDeliveries(ctx context.Context) (int64, error) {
 	cutoff := ms(s.nowUTC().Add(-indexAfter))
-	var one int
-	err := s.reads.QueryRowContext(ctx, anyWaiting, cutoff).Scan(&one)
+	var found int
+	err := s.reads.QueryRowContext(ctx, anyWaitingQuery, cutoff).Scan(&found)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -94,7 +79,7 @@ func (s *Store) indexWaitingDeliveries(ctx context.Context) (int64, error) {
 	}
 	var n int64
 	err = s.writeLazy(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, indexWaiting, cutoff, indexBatch)
+		res, err := tx.ExecContext(ctx, indexWaitingQuery, cutoff, indexBatch)
 		if err != nil {
 			return err
 		}
@@ -107,10 +92,4 @@ func (s *Store) indexWaitingDeliveries(ctx context.Context) (int64, error) {
 	}
 
 	return n, nil
-}
-
-// stopIndexer ends the index loop and waits for its write.
-func (s *Store) stopIndexer() {
-	close(s.indexing.stop)
-	s.indexing.done.Wait()
 }

@@ -36,7 +36,7 @@ type Store struct {
 	reads       *readCache
 	writes      groupCommit
 	checkpoints checkpointer
-	indexing    indexer
+	indexing    tickerLoop // indexes waiting deliveries: see indexer.go
 }
 
 var (
@@ -147,7 +147,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.stopIndexer()
+	s.indexing.end()
 	s.stopCheckpointer()
 	s.reads.close()
 	rerr := s.reader.Close()
