@@ -28,6 +28,19 @@ func busyRun(t *testing.T) *run {
 	return r
 }
 
+// openInternalSQLite opens a SQLite store on a temporary file with a test
+// key and closes it at the end of the test.
+func openInternalSQLite(t *testing.T) *sqlite.Store {
+	t.Helper()
+	keys, err := store.ParseKeyring("test:" + strings.Repeat("A", 43) + "=")
+	require.NoError(t, err)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "internal.db"), sqlite.Options{Keys: keys})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+
+	return st
+}
+
 func parkedDel(i int, target string, payload []byte) *store.Delivery {
 	return &store.Delivery{ID: strconv.Itoa(i), Channel: store.ChannelWebhook, TargetID: target, Payload: payload}
 }
@@ -100,11 +113,7 @@ func checkParkedCounts(t *testing.T, r *run, step string) {
 // parked counters match the lines, and they return to zero once every
 // delivery is done.
 func TestParkedCountsMatchLines(t *testing.T) {
-	keys, err := store.ParseKeyring("test:" + strings.Repeat("A", 43) + "=")
-	require.NoError(t, err)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "park.db"), sqlite.Options{Keys: keys})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := openInternalSQLite(t)
 	for _, name := range []string{"a", "b"} {
 		ep := store.NewWebhookEndpoint("alice")
 		ep.Name, ep.URL, ep.TriggerOnCommandExecution = name, "https://example.invalid/"+name, true
@@ -184,11 +193,7 @@ func TestParkedCountsMatchLines(t *testing.T) {
 // is low on work and claims again and again, each claim parking up to
 // claimBatch deliveries, until the parked bytes reach the bound.
 func TestClaimsStopAtParkedBytes(t *testing.T) {
-	keys, err := store.ParseKeyring("test:" + strings.Repeat("A", 43) + "=")
-	require.NoError(t, err)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "claims.db"), sqlite.Options{Keys: keys})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := openInternalSQLite(t)
 	ctx := context.Background()
 
 	const payloadSize = 128 << 10

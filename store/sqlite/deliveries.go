@@ -88,7 +88,7 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*s
 	}
 	query := listQuery(index, where)
 	if index != "" {
-		args = append(args, args...) // where appears twice
+		args = append(args, args...) // the conditions appear in both halves of the query
 	}
 	limit, largs := limitClause(q.Limit, q.Offset)
 

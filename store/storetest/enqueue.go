@@ -168,10 +168,10 @@ func testEnqueueTakenID(t *testing.T, s store.Store) {
 	Enqueue(t, s, first)
 
 	for name, key := range map[string]string{"no key": "", "new key": "run-2"} {
-		taken := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
-		taken.ID, taken.IdempotencyKey = first.ID, key
+		reused := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+		reused.ID, reused.IdempotencyKey = first.ID, key
 		good := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
-		_, err := s.EnqueueDeliveries(ctx, []*store.Delivery{good, taken})
+		_, err := s.EnqueueDeliveries(ctx, []*store.Delivery{good, reused})
 		// Contract: a delivery whose id another delivery has is ErrConflict,
 		// and the whole call writes nothing.
 		require.ErrorIs(t, err, store.ErrConflict, name)
