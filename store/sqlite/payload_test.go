@@ -26,6 +26,14 @@ func payloadCounts(t *testing.T, path string) (rows, refs, pointing int) {
 	return rows, refs, pointing
 }
 
+// requireNoPayloads fails t, with why, unless the payloads table is empty.
+func requireNoPayloads(t *testing.T, path, why string) {
+	t.Helper()
+	rows, refs, _ := payloadCounts(t, path)
+	require.Zero(t, rows, why)
+	require.Zero(t, refs, why)
+}
+
 // The deliveries of one enqueue that carry equal bytes share one payload
 // row, a payload that one delivery carries stays in its row, and every
 // delivery reads back its own bytes.
@@ -104,9 +112,7 @@ func TestPayloadDeletedWithLastDelivery(t *testing.T) {
 	n, err := s.PruneDeliveries(ctx, store.PruneParams{Before: storetest.BaseTime().Add(time.Second)})
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	rows, refs, _ = payloadCounts(t, path)
-	require.Zero(t, rows, "pruning the last delivery removes the payload")
-	require.Zero(t, refs)
+	requireNoPayloads(t, path, "pruning the last delivery removes the payload")
 }
 
 // A delivery that an idempotency key turns into a duplicate adds no
@@ -147,9 +153,7 @@ func TestDuplicateAddsNoPayloadReference(t *testing.T) {
 	require.Equal(t, 2, pointing)
 
 	require.NoError(t, s.DeleteWebhookEndpoint(ctx, store.AsAdmin(), e.ID))
-	rows, refs, _ = payloadCounts(t, path)
-	require.Zero(t, rows, "no payload outlives its deliveries")
-	require.Zero(t, refs)
+	requireNoPayloads(t, path, "no payload outlives its deliveries")
 }
 
 // Deliveries written at schema version 2 keep their payloads in their own
