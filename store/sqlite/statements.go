@@ -36,7 +36,7 @@ func (w writerStatements) close() {
 // hotQueries lists the statements Open prepares on the writer.
 func hotQueries() []string {
 	qs := []string{
-		claimSelect, claimUpdate, selectByIdempotencyKey,
+		claimSelect, claimUpdate, selectByIdempotencyKey, insertedSinceQuery,
 		updateDeliveryState, selectFinalDelivery, insertAttempt, webhookSuccess, webhookFailure, slackSuccess,
 		slackFailure, emailFailure, githubFailure,
 	}
@@ -44,7 +44,7 @@ func hotQueries() []string {
 		qs = append(qs, q)
 	}
 	for n := 1; n <= enqueueChunk; n *= 2 {
-		qs = append(qs, insertDeliveriesQuery(n, false), insertDeliveriesQuery(n, true))
+		qs = append(qs, insertDeliveriesQuery(n))
 	}
 	qs = append(qs, payloadTexts()...)
 	for n := 1; n <= recordChunk; n *= 2 {
