@@ -63,6 +63,11 @@ func (s *Service) PatchEmailSettings(ctx context.Context, c Caller, userID strin
 }
 
 func (s *Service) changeEmail(ctx context.Context, c Caller, userID string, in EmailInput, replace bool) (*store.EmailSettings, error) {
+	return retryStale(func() (*store.EmailSettings, error) { return s.changeEmailOnce(ctx, c, userID, in, replace) })
+}
+
+// changeEmailOnce reads the settings, applies in and writes them back.
+func (s *Service) changeEmailOnce(ctx context.Context, c Caller, userID string, in EmailInput, replace bool) (*store.EmailSettings, error) {
 	rec, err := s.GetEmailSettings(ctx, c, userID)
 	if err != nil {
 		return nil, err

@@ -38,27 +38,37 @@ func (s *Service) SendTestEmail(ctx context.Context, c Caller) error {
 	sendErr := sender.Send(callCtx, msg)
 	if sendErr == nil {
 		if settings.LastError != "" {
-			settings.LastError, settings.LastErrorAt = "", time.Time{}
-			s.saveEmailSettings(ctx, c, settings)
+			s.saveEmailOutcome(ctx, c, settings, "", time.Time{})
 		}
 		return nil
 	}
 	err = remoteError(sendErr)
 	var rerr *RemoteError
 	if errors.As(err, &rerr) {
-		settings.LastError, settings.LastErrorAt = rerr.Error(), s.now()
-		s.saveEmailSettings(ctx, c, settings)
+		s.saveEmailOutcome(ctx, c, settings, rerr.Error(), s.now())
 		return err
 	}
 
 	return fmt.Errorf("integrations: send test email: %w", err)
 }
 
-// saveEmailSettings writes the outcome of a test send; a failure is logged
-// because the send's own result is what the caller needs.
-func (s *Service) saveEmailSettings(ctx context.Context, c Caller, rec *store.EmailSettings) {
-	if err := s.st.UpdateEmailSettings(ctx, c.access(), rec); err != nil {
+// saveEmailOutcome records the outcome of a test send to used, the settings
+// read before it, in a fresh copy of the settings, when they still have the
+// address the send used. A failure is logged, because the send's own
+// result is what the caller needs.
+func (s *Service) saveEmailOutcome(ctx context.Context, c Caller, used *store.EmailSettings, lastError string,
+	at time.Time) {
+	_, err := retryStale(func() (*store.EmailSettings, error) {
+		fresh, err := s.st.GetEmailSettings(ctx, c.access(), used.UserID)
+		if err != nil || fresh.EmailAddress != used.EmailAddress {
+			return fresh, err // the outcome describes an address that is gone
+		}
+		fresh.LastError, fresh.LastErrorAt = lastError, at
+
+		return fresh, s.st.UpdateEmailSettings(ctx, c.access(), fresh)
+	})
+	if err != nil {
 		s.d.cfg.Logger.WarnContext(ctx, "integrations: could not record a test email result",
-			"user_id", rec.UserID, "error", err)
+			"user_id", used.UserID, "error", err)
 	}
 }

@@ -78,6 +78,11 @@ func (s *Service) PatchGitHubIntegration(ctx context.Context, c Caller, id strin
 }
 
 func (s *Service) changeGitHub(ctx context.Context, c Caller, id string, in GitHubInput, replace bool) (*store.GitHubIntegration, error) {
+	return retryStale(func() (*store.GitHubIntegration, error) { return s.changeGitHubOnce(ctx, c, id, in, replace) })
+}
+
+// changeGitHubOnce reads the integration, applies in and writes it back.
+func (s *Service) changeGitHubOnce(ctx context.Context, c Caller, id string, in GitHubInput, replace bool) (*store.GitHubIntegration, error) {
 	rec, err := s.GetGitHubIntegration(ctx, c, id)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,11 @@ func (s *Service) PatchSlackIntegration(ctx context.Context, c Caller, id string
 }
 
 func (s *Service) changeSlack(ctx context.Context, c Caller, id string, in SlackInput, replace bool) (*store.SlackIntegration, error) {
+	return retryStale(func() (*store.SlackIntegration, error) { return s.changeSlackOnce(ctx, c, id, in, replace) })
+}
+
+// changeSlackOnce reads the integration, applies in and writes it back.
+func (s *Service) changeSlackOnce(ctx context.Context, c Caller, id string, in SlackInput, replace bool) (*store.SlackIntegration, error) {
 	rec, err := s.GetSlackIntegration(ctx, c, id)
 	if err != nil {
 		return nil, err

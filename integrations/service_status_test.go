@@ -2,12 +2,15 @@ package integrations
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hishamos/integrations-external/internal/fakegithub"
 	"github.com/hishamos/integrations-external/store"
@@ -107,5 +110,130 @@ func TestVerifyOutcomeDroppedAfterTokenChange(t *testing.T) {
 	}
 	if after.LastError != "" {
 		t.Errorf("LastError = %q, want empty", after.LastError)
+	}
+}
+
+// interleavedStore runs between after each read of a webhook endpoint,
+// standing in for another writer that changes the endpoint while the
+// Service holds the record it read.
+type interleavedStore struct {
+	store.Store
+	reads   int
+	between func(reads int)
+}
+
+func (s *interleavedStore) GetWebhookEndpoint(ctx context.Context, a store.Access, id string) (*store.WebhookEndpoint, error) {
+	rec, err := s.Store.GetWebhookEndpoint(ctx, a, id)
+	s.reads++
+	if err == nil && s.between != nil {
+		s.between(s.reads)
+	}
+
+	return rec, err
+}
+
+// interleavedFixture returns a Service on an interleavedStore, and an
+// endpoint of alice created through it.
+func interleavedFixture(t *testing.T) (*serviceFixture, *interleavedStore, *store.WebhookEndpoint) {
+	t.Helper()
+	var wrapped *interleavedStore
+	fx := newServiceFixture(t, func(c *Config) {
+		wrapped = &interleavedStore{Store: c.Store}
+		c.Store = wrapped
+	})
+	ep, _, err := fx.svc.CreateWebhookEndpoint(context.Background(), Caller{UserID: "alice"}, WebhookInput{
+		Name: ptr("ci"), URL: ptr("http://127.0.0.1:9/hook"), TriggerOnWorkflowCompletion: ptr(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped.reads = 0
+
+	return fx, wrapped, ep
+}
+
+// TestPatchKeepsDisableMadeAfterItsRead disables an endpoint, as a 410
+// response does, between the read and the write of a patch: the patch
+// reads the endpoint again and keeps it disabled.
+func TestPatchKeepsDisableMadeAfterItsRead(t *testing.T) {
+	t.Parallel()
+	fx, wrapped, ep := interleavedFixture(t)
+	ctx := context.Background()
+	wrapped.between = func(reads int) {
+		if reads != 1 {
+			return
+		}
+		d := &store.Delivery{Channel: store.ChannelWebhook, TargetID: ep.ID, UserID: "alice",
+			EventType: "workflow.completed", MaxAttempts: 1}
+		res, err := fx.st.EnqueueDeliveries(ctx, []*store.Delivery{d})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, err = fx.st.RecordAttempts(ctx, store.RecordParams{Now: time.Now(), Records: []store.AttemptRecord{{
+			Attempt: store.Attempt{DeliveryID: res[0].ID, Status: store.AttemptFailed, ResponseStatus: 410,
+				StartedAt: time.Now()},
+			Status: store.StatusFailed, DisableReason: "410 Gone",
+		}}})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+
+	got, err := fx.svc.PatchWebhookEndpoint(ctx, Caller{UserID: "alice"}, ep.ID, WebhookInput{Name: ptr("renamed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := fx.st.GetWebhookEndpoint(ctx, store.AsAdmin(), ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrapped.reads != 2 {
+		t.Errorf("reads = %d, want 2: the first write must fail and the patch read again", wrapped.reads)
+	}
+	for _, rec := range []*store.WebhookEndpoint{got, stored} {
+		if rec.Name != "renamed" {
+			t.Errorf("name = %q, want renamed", rec.Name)
+		}
+		if rec.IsActive {
+			t.Error("the patch switched the disabled endpoint back on")
+		}
+		if rec.DisabledReason != "410 Gone" {
+			t.Errorf("disabled reason = %q, want 410 Gone", rec.DisabledReason)
+		}
+	}
+}
+
+// TestPatchGivesUpWhileOthersKeepChanging changes an endpoint after every
+// read of a patch: the patch stops after staleRetries reads with
+// store.ErrStale, which the API maps to 409.
+func TestPatchGivesUpWhileOthersKeepChanging(t *testing.T) {
+	t.Parallel()
+	fx, wrapped, ep := interleavedFixture(t)
+	ctx := context.Background()
+	wrapped.between = func(reads int) {
+		other, err := fx.st.GetWebhookEndpoint(ctx, store.AsAdmin(), ep.ID)
+		if err == nil {
+			other.Name = fmt.Sprintf("other writer %d", reads)
+			err = fx.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: store.AsAdmin(), Endpoint: other})
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+
+	_, err := fx.svc.PatchWebhookEndpoint(ctx, Caller{UserID: "alice"}, ep.ID, WebhookInput{Name: ptr("renamed")})
+	if !errors.Is(err, store.ErrStale) || !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("error = %v, want store.ErrStale", err)
+	}
+	if wrapped.reads != staleRetries {
+		t.Errorf("reads = %d, want %d", wrapped.reads, staleRetries)
+	}
+	stored, err := fx.st.GetWebhookEndpoint(ctx, store.AsAdmin(), ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("other writer %d", staleRetries); stored.Name != want {
+		t.Errorf("name = %q, want %q: the last other change stays", stored.Name, want)
 	}
 }

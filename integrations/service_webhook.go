@@ -97,6 +97,11 @@ func (s *Service) PatchWebhookEndpoint(ctx context.Context, c Caller, id string,
 }
 
 func (s *Service) changeWebhook(ctx context.Context, c Caller, id string, in WebhookInput, replace bool) (*store.WebhookEndpoint, error) {
+	return retryStale(func() (*store.WebhookEndpoint, error) { return s.changeWebhookOnce(ctx, c, id, in, replace) })
+}
+
+// changeWebhookOnce reads the endpoint, applies in and writes it back.
+func (s *Service) changeWebhookOnce(ctx context.Context, c Caller, id string, in WebhookInput, replace bool) (*store.WebhookEndpoint, error) {
 	rec, err := s.GetWebhookEndpoint(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -166,22 +171,29 @@ func (s *Service) ListWebhookEndpoints(ctx context.Context, c Caller, opts ListO
 // it once. The old secret keeps signing beside the new one until
 // Config.RotationOverlap has passed, so receivers can switch.
 func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id string) (*store.WebhookEndpoint, string, error) {
-	rec, err := s.GetWebhookEndpoint(ctx, c, id)
-	if err != nil {
-		return nil, "", err
-	}
 	secret, err := GenerateWebhookSecret()
 	if err != nil {
 		return nil, "", err
 	}
-	if rec.Secret.IsSet() {
-		rec.PreviousSecret = rec.Secret
-		rec.PreviousSecretExpiresAt = s.now().Add(s.d.cfg.RotationOverlap)
-	}
-	rec.Secret = store.NewSecret(secret)
-	err = s.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: c.access(), Endpoint: rec})
+	rec, err := retryStale(func() (*store.WebhookEndpoint, error) {
+		rec, err := s.GetWebhookEndpoint(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Secret.IsSet() {
+			rec.PreviousSecret = rec.Secret
+			rec.PreviousSecretExpiresAt = s.now().Add(s.d.cfg.RotationOverlap)
+		}
+		rec.Secret = store.NewSecret(secret)
+		err = s.st.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: c.access(), Endpoint: rec})
+		if err != nil {
+			return nil, fmt.Errorf("integrations: rotate secret of webhook endpoint %q: %w", id, err)
+		}
+
+		return rec, nil
+	})
 	if err != nil {
-		return nil, "", fmt.Errorf("integrations: rotate secret of webhook endpoint %q: %w", id, err)
+		return nil, "", err
 	}
 
 	return rec, secret, nil

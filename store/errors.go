@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotFound is returned when a record does not exist or belongs to
@@ -11,6 +14,12 @@ var (
 	// such as a second GitHub integration for the same repository and user,
 	// or when a delivery is in a state that does not allow the change.
 	ErrConflict = errors.New("store: conflict with an existing record")
+
+	// ErrStale is returned by an Update whose record changed after the
+	// caller read it: the stored UpdatedAt differs from the record's. Read
+	// the record again, apply the change to it and update again. It wraps
+	// ErrConflict.
+	ErrStale = fmt.Errorf("store: record changed since it was read: %w", ErrConflict)
 
 	// ErrBusy is returned when the database stayed locked for longer than
 	// the backend's busy timeout. The operation did not happen and can be

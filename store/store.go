@@ -16,12 +16,18 @@ import (
 //   - Update methods write every field of the record except ID, UserID,
 //     CreatedAt and counters; ownership never changes. The caller reads,
 //     changes and writes back (see integrations.Service for merge rules).
+//     An Update applies only when the record's UpdatedAt equals the stored
+//     one, so a change made after the caller's read is not overwritten:
+//     otherwise it returns ErrStale. A zero UpdatedAt skips this check.
+//     Update, and the store disabling a target while it records attempts,
+//     set UpdatedAt later than before, even within one clock tick. Delivery
+//     counters and the last-used and last-error times leave it unchanged.
 //   - List methods return records newest first (by ID, which is
 //     time-ordered). A Limit of zero or less means no limit.
 //   - Deleting a target (endpoint or integration) also deletes its
 //     deliveries and their attempts, and a GitHub integration's pull
 //     requests.
-//   - Errors are ErrNotFound, ErrConflict, ErrBusy, ErrInvalid, ErrClosed or
+//   - Errors are ErrNotFound, ErrConflict, ErrStale, ErrBusy, ErrInvalid, ErrClosed or
 //     a wrapped error that never exposes driver types.
 type Store interface {
 	GitHubStore

@@ -52,6 +52,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, confli
 		writeRemoteError(w, rerr)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, store.ErrStale):
+		writeError(w, http.StatusConflict, "the record changed while this request ran: read it again and retry")
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, conflict)
 	case errors.Is(err, integrations.ErrNoUser):

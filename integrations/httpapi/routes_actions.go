@@ -53,7 +53,7 @@ var (
 
 // remoteStatuses are the statuses of a call that reaches Slack, GitHub or
 // SMTP.
-var remoteStatuses = []int{200, 400, 429, 502, 504}
+var remoteStatuses = []int{200, 400, 409, 429, 502, 504}
 
 func (h *handler) actionRoutes() []route {
 	return []route{

@@ -29,9 +29,9 @@ func (h *handler) emailRoutes() []route {
 		{method: "GET", path: "email/", summary: "Get the caller's email settings, created on first read (admins: ?user_id=)", tag: "email",
 			statuses: []int{200}, response: "EmailSettings", handle: h.getEmail},
 		{method: "PUT", path: "email/", summary: "Replace the caller's email settings", tag: "email",
-			statuses: []int{200, 400, 413}, request: "EmailSettingsInput", response: "EmailSettings", handle: h.updateEmail(true)},
+			statuses: []int{200, 400, 409, 413}, request: "EmailSettingsInput", response: "EmailSettings", handle: h.updateEmail(true)},
 		{method: "PATCH", path: "email/", summary: "Change fields of the caller's email settings", tag: "email",
-			statuses: []int{200, 400, 413}, request: "EmailSettingsInput", response: "EmailSettings", handle: h.updateEmail(false)},
+			statuses: []int{200, 400, 409, 413}, request: "EmailSettingsInput", response: "EmailSettings", handle: h.updateEmail(false)},
 		{method: "POST", path: "email/test-email/", summary: "Send a test email to the caller's address", tag: "email",
 			statuses: []int{200, 400, 429, 502, 504}, response: "SentStatus", handle: h.testEmail},
 	}

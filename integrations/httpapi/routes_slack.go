@@ -38,9 +38,9 @@ func (h *handler) slackRoutes() []route {
 		{method: "GET", path: "slack/{id}/", summary: "Get a Slack integration", tag: "slack",
 			statuses: []int{200}, response: "SlackIntegration", handle: h.getSlack},
 		{method: "PUT", path: "slack/{id}/", summary: "Replace a Slack integration", tag: "slack",
-			statuses: []int{200, 400, 413}, request: "SlackIntegrationInput", response: "SlackIntegration", handle: h.updateSlack(true)},
+			statuses: []int{200, 400, 409, 413}, request: "SlackIntegrationInput", response: "SlackIntegration", handle: h.updateSlack(true)},
 		{method: "PATCH", path: "slack/{id}/", summary: "Change fields of a Slack integration", tag: "slack",
-			statuses: []int{200, 400, 413}, request: "SlackIntegrationInput", response: "SlackIntegration", handle: h.updateSlack(false)},
+			statuses: []int{200, 400, 409, 413}, request: "SlackIntegrationInput", response: "SlackIntegration", handle: h.updateSlack(false)},
 		{method: "DELETE", path: "slack/{id}/", summary: "Delete a Slack integration", tag: "slack",
 			statuses: []int{204}, handle: h.deleteSlack},
 	}

@@ -77,8 +77,11 @@ func (s *Store) UpdateEmailSettings(_ context.Context, access store.Access, rec 
 	if !ok || !access.Allows(old.UserID) {
 		return fmt.Errorf("memory: update email settings %q: %w", rec.ID, store.ErrNotFound)
 	}
+	if stale(rec.UpdatedAt, old.UpdatedAt) {
+		return fmt.Errorf("memory: update email settings %q: %w", rec.ID, store.ErrStale)
+	}
 	c := cloneEmail(rec)
-	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, s.clock()
+	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, nextVersion(old.UpdatedAt, s.clock())
 	s.email[c.ID] = c
 	*rec = *cloneEmail(c)
 

@@ -84,8 +84,11 @@ func (s *Store) UpdateGitHubIntegration(_ context.Context, access store.Access, 
 	if !ok || !access.Allows(old.UserID) {
 		return fmt.Errorf("memory: update GitHub integration %q: %w", rec.ID, store.ErrNotFound)
 	}
+	if stale(rec.UpdatedAt, old.UpdatedAt) {
+		return fmt.Errorf("memory: update GitHub integration %q: %w", rec.ID, store.ErrStale)
+	}
 	c := cloneGitHub(rec)
-	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, s.clock()
+	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, nextVersion(old.UpdatedAt, s.clock())
 	if err := s.checkRepository(c); err != nil {
 		return err
 	}
@@ -189,8 +192,11 @@ func (s *Store) UpdateSlackIntegration(_ context.Context, access store.Access, r
 	if !ok || !access.Allows(old.UserID) {
 		return fmt.Errorf("memory: update Slack integration %q: %w", rec.ID, store.ErrNotFound)
 	}
+	if stale(rec.UpdatedAt, old.UpdatedAt) {
+		return fmt.Errorf("memory: update Slack integration %q: %w", rec.ID, store.ErrStale)
+	}
 	c := cloneSlack(rec)
-	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, s.clock()
+	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, nextVersion(old.UpdatedAt, s.clock())
 	s.slack[c.ID] = c
 	*rec = *cloneSlack(c)
 

@@ -95,6 +95,23 @@ func (s *Store) clock() time.Time {
 	return utc(s.now())
 }
 
+// nextVersion returns the UpdatedAt of a record changed at now whose
+// UpdatedAt was last: now, or a millisecond after last when now is not
+// later, so every change gives the record a new version.
+func nextVersion(last, now time.Time) time.Time {
+	if now.After(last) {
+		return now
+	}
+
+	return last.Add(time.Millisecond)
+}
+
+// stale reports whether rec, read at version read, was changed since:
+// read is set and differs from the stored version.
+func stale(read, stored time.Time) bool {
+	return !read.IsZero() && !read.Equal(stored)
+}
+
 // nowOr returns t in UTC, or the store's clock when t is zero.
 func (s *Store) nowOr(t time.Time) time.Time {
 	if t.IsZero() {

@@ -76,11 +76,11 @@ func (s *Store) applyDeliveryState(d *store.Delivery, r store.AttemptRecord, now
 // in res any target that r or the consecutive-failure rule disabled.
 func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.AttemptRecord, p store.RecordParams, now time.Time, res *store.RecordResult) {
 	ok := a.Status == store.AttemptSuccess
-	disable := func(active *bool, reason *string, why string) {
+	disable := func(active *bool, reason *string, version *time.Time, why string) {
 		if why == "" || !*active {
 			return
 		}
-		*active, *reason = false, why
+		*active, *reason, *version = false, why, nextVersion(*version, now)
 		res.Disabled = append(res.Disabled, store.DisabledTarget{Channel: d.Channel, TargetID: d.TargetID, Reason: why})
 	}
 
@@ -91,7 +91,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 			return
 		}
 		countWebhookAttempt(e, a, ok)
-		disable(&e.IsActive, &e.DisabledReason, cmp.Or(r.DisableReason, failureRuleReason(e, p, now, ok)))
+		disable(&e.IsActive, &e.DisabledReason, &e.UpdatedAt, cmp.Or(r.DisableReason, failureRuleReason(e, p, now, ok)))
 	case store.ChannelSlack:
 		sl, found := s.slack[d.TargetID]
 		if !found {
@@ -102,7 +102,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 		} else {
 			sl.LastError, sl.LastErrorAt = a.ErrorMessage, a.StartedAt
 		}
-		disable(&sl.IsActive, &sl.DisabledReason, r.DisableReason)
+		disable(&sl.IsActive, &sl.DisabledReason, &sl.UpdatedAt, r.DisableReason)
 	case store.ChannelGitHub:
 		gh, found := s.github[d.TargetID]
 		if !found {
@@ -111,7 +111,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 		if !ok {
 			gh.LastError, gh.LastErrorAt = a.ErrorMessage, a.StartedAt
 		}
-		disable(&gh.IsActive, &gh.DisabledReason, r.DisableReason)
+		disable(&gh.IsActive, &gh.DisabledReason, &gh.UpdatedAt, r.DisableReason)
 	case store.ChannelEmail:
 		// Email settings have no IsActive, so DisableReason does not apply.
 		em, found := s.email[d.TargetID]

@@ -69,9 +69,12 @@ func (s *Store) UpdateWebhookEndpoint(_ context.Context, p store.UpdateWebhookPa
 	if !ok || !p.Access.Allows(old.UserID) {
 		return fmt.Errorf("memory: update webhook endpoint %q: %w", p.Endpoint.ID, store.ErrNotFound)
 	}
+	if stale(p.Endpoint.UpdatedAt, old.UpdatedAt) {
+		return fmt.Errorf("memory: update webhook endpoint %q: %w", p.Endpoint.ID, store.ErrStale)
+	}
 	c := cloneWebhook(p.Endpoint)
 	c.ApplyDefaults()
-	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, s.clock()
+	c.UserID, c.CreatedAt, c.UpdatedAt = old.UserID, old.CreatedAt, nextVersion(old.UpdatedAt, s.clock())
 	c.LastTriggeredAt = old.LastTriggeredAt
 	c.SuccessCount = old.SuccessCount
 	c.FailureCount = old.FailureCount

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/hishamos/integrations-external/store"
@@ -85,19 +86,23 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 	where, args := accessFilter(access)
 
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var created int64
+		var created, updated int64
+		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE email_settings SET email_address = ?,
 			notify_workflow_completion = ?, notify_command_execution = ?, notify_system_alerts = ?,
-			notify_project_updates = ?, last_error = ?, last_error_at = ?, updated_at = ?
-			WHERE id = ? AND `+where+` RETURNING user_id, created_at`,
-			append([]any{rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
+			notify_project_updates = ?, last_error = ?, last_error_at = ?, `+nextVersion+`
+			WHERE id = ? AND `+sameVersion+` AND `+where+` RETURNING user_id, created_at, updated_at`,
+			append(append([]any{rec.EmailAddress, boolInt(rec.NotifyWorkflowCompletion),
 				boolInt(rec.NotifyCommandExecution), boolInt(rec.NotifySystemAlerts),
 				boolInt(rec.NotifyProjectUpdates), rec.LastError, ms(rec.LastErrorAt), ms(now),
-				rec.ID}, args...)...).Scan(&rec.UserID, &created)
+				rec.ID}, readVersion(rec.UpdatedAt)...), args...)...).Scan(&owner, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) && !rec.UpdatedAt.IsZero() {
+			return staleOrMissing(ctx, tx, "email_settings", rec.ID, where, args)
+		}
 		if err != nil {
 			return err
 		}
-		rec.CreatedAt, rec.UpdatedAt = fromMS(created), now
+		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), fromMS(updated)
 
 		return nil
 	})

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/hishamos/integrations-external/store"
@@ -122,21 +123,25 @@ func (s *Store) UpdateGitHubIntegration(ctx context.Context, access store.Access
 	where, args := accessFilter(access)
 
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var created int64
+		var created, updated int64
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE github_integrations SET repository_owner = ?, repository_name = ?,
 			access_token = ?, webhook_secret = ?, auto_create_issues = ?, auto_sync_prs = ?, is_active = ?,
 			last_sync_at = ?, last_verified_at = ?, last_error = ?, last_error_at = ?, disabled_reason = ?,
-			updated_at = ?
-			WHERE id = ? AND `+where+` RETURNING user_id, created_at`,
-			append([]any{rec.RepositoryOwner, rec.RepositoryName, secrets[0], secrets[1],
+			`+nextVersion+`
+			WHERE id = ? AND `+sameVersion+` AND `+where+` RETURNING user_id, created_at, updated_at`,
+			append(append([]any{rec.RepositoryOwner, rec.RepositoryName, secrets[0], secrets[1],
 				boolInt(rec.AutoCreateIssues), boolInt(rec.AutoSyncPRs), boolInt(rec.IsActive),
 				ms(rec.LastSyncAt), ms(rec.LastVerifiedAt), rec.LastError, ms(rec.LastErrorAt),
-				rec.DisabledReason, ms(now), rec.ID}, args...)...).Scan(&owner, &created)
+				rec.DisabledReason, ms(now), rec.ID}, readVersion(rec.UpdatedAt)...), args...)...).
+			Scan(&owner, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) && !rec.UpdatedAt.IsZero() {
+			return staleOrMissing(ctx, tx, "github_integrations", rec.ID, where, args)
+		}
 		if err != nil {
 			return err
 		}
-		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), now
+		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), fromMS(updated)
 
 		return nil
 	})

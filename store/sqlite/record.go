@@ -68,11 +68,11 @@ const (
 // disableQueries deactivate an active target. They return a row only when
 // the target was active, so a target is reported once.
 var disableQueries = map[store.Channel]string{
-	store.ChannelWebhook: `UPDATE webhook_endpoints SET is_active = 0, disabled_reason = ?, updated_at = ?
+	store.ChannelWebhook: `UPDATE webhook_endpoints SET is_active = 0, disabled_reason = ?, ` + nextVersion + `
 		WHERE id = ? AND is_active = 1 RETURNING id`,
-	store.ChannelSlack: `UPDATE slack_integrations SET is_active = 0, disabled_reason = ?, updated_at = ?
+	store.ChannelSlack: `UPDATE slack_integrations SET is_active = 0, disabled_reason = ?, ` + nextVersion + `
 		WHERE id = ? AND is_active = 1 RETURNING id`,
-	store.ChannelGitHub: `UPDATE github_integrations SET is_active = 0, disabled_reason = ?, updated_at = ?
+	store.ChannelGitHub: `UPDATE github_integrations SET is_active = 0, disabled_reason = ?, ` + nextVersion + `
 		WHERE id = ? AND is_active = 1 RETURNING id`,
 }
 

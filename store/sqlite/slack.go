@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/hishamos/integrations-external/store"
@@ -103,22 +104,25 @@ func (s *Store) UpdateSlackIntegration(ctx context.Context, access store.Access,
 	where, args := accessFilter(access)
 
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var created int64
+		var created, updated int64
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE slack_integrations SET workspace_name = ?, channel_id = ?,
 			channel_name = ?, bot_token = ?, notify_workflow_completion = ?, notify_command_execution = ?,
 			notify_system_alerts = ?, notify_project_updates = ?, is_active = ?, last_used_at = ?,
-			last_error = ?, last_error_at = ?, disabled_reason = ?, updated_at = ?
-			WHERE id = ? AND `+where+` RETURNING user_id, created_at`,
-			append([]any{rec.WorkspaceName, rec.ChannelID, rec.ChannelName, token,
+			last_error = ?, last_error_at = ?, disabled_reason = ?, `+nextVersion+`
+			WHERE id = ? AND `+sameVersion+` AND `+where+` RETURNING user_id, created_at, updated_at`,
+			append(append([]any{rec.WorkspaceName, rec.ChannelID, rec.ChannelName, token,
 				boolInt(rec.NotifyWorkflowCompletion), boolInt(rec.NotifyCommandExecution),
 				boolInt(rec.NotifySystemAlerts), boolInt(rec.NotifyProjectUpdates), boolInt(rec.IsActive),
 				ms(rec.LastUsedAt), rec.LastError, ms(rec.LastErrorAt), rec.DisabledReason, ms(now),
-				rec.ID}, args...)...).Scan(&owner, &created)
+				rec.ID}, readVersion(rec.UpdatedAt)...), args...)...).Scan(&owner, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) && !rec.UpdatedAt.IsZero() {
+			return staleOrMissing(ctx, tx, "slack_integrations", rec.ID, where, args)
+		}
 		if err != nil {
 			return err
 		}
-		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), now
+		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), fromMS(updated)
 
 		return nil
 	})

@@ -411,10 +411,7 @@ func TestConcurrentReadThenWriteNeverBusy(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range rounds {
-				got, err := s.GetWebhookEndpoint(ctx, store.AsUser("alice"), e.ID)
-				if err == nil {
-					err = s.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: store.AsUser("alice"), Endpoint: got})
-				}
+				err := updateUntilCurrent(ctx, s, e.ID)
 				if err == nil {
 					d := storetest.NewDelivery(store.ChannelWebhook, e.ID, "alice", storetest.BaseTime())
 					_, err = s.EnqueueDeliveries(ctx, []*store.Delivery{d})
@@ -449,6 +446,21 @@ func TestConcurrentReadThenWriteNeverBusy(t *testing.T) {
 	list, err := stores[1].ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin(), Status: store.StatusPending})
 	require.NoError(t, err)
 	require.Equal(t, int64(goroutines*rounds), claimedTotal+int64(len(list)), "every delivery is either recorded or still pending")
+}
+
+// updateUntilCurrent reads the endpoint id and writes it back, reading it
+// again each time another writer changed it in between.
+func updateUntilCurrent(ctx context.Context, s *sqlite.Store, id string) error {
+	for {
+		got, err := s.GetWebhookEndpoint(ctx, store.AsUser("alice"), id)
+		if err != nil {
+			return err
+		}
+		err = s.UpdateWebhookEndpoint(ctx, store.UpdateWebhookParams{Access: store.AsUser("alice"), Endpoint: got})
+		if !errors.Is(err, store.ErrStale) {
+			return err
+		}
+	}
 }
 
 func TestDriverErrorsDoNotLeak(t *testing.T) {

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore NewStoreFunc) {
 	tests = append(tests, claimTests()...)
 	tests = append(tests, recordTests()...)
 	tests = append(tests, historyTests()...)
+	tests = append(tests, versionTests()...)
 	tests = append(tests, closeTests()...)
 
 	for _, tc := range tests {
