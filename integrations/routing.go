@@ -116,7 +116,7 @@ func (d *Dispatcher) emailTargets(ctx context.Context, ev Event, rs *routes, use
 		if id == "" {
 			// No stored settings, so the user id is the target id and
 			// idempotency keys still apply per recipient.
-			id = "user:" + s.UserID
+			id = store.UserEmailTarget(s.UserID)
 		}
 		out = append(out, target{channel: store.ChannelEmail, id: id, userID: s.UserID,
 			name: "email", maxAttempts: d.cfg.MaxAttempts, payload: payload})

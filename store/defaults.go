@@ -44,6 +44,14 @@ func NewSlackIntegration(userID string) *SlackIntegration {
 	}
 }
 
+// UserEmailTarget returns the target id of email deliveries to userID
+// while the user has no stored email settings, when the address comes from
+// the host. CreateEmailSettings moves such deliveries to the new settings,
+// so an idempotency key used before the settings existed stays used.
+func UserEmailTarget(userID string) string {
+	return "user:" + userID
+}
+
 // NewEmailSettings returns email settings for userID with the documented
 // defaults: notified of workflow completions and system alerts.
 func NewEmailSettings(userID, address string) *EmailSettings {

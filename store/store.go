@@ -73,8 +73,9 @@ type SlackStore interface {
 }
 
 // EmailStore keeps email settings, at most one per user. Create returns
-// ErrConflict when the user already has settings. ListEmailSettings ignores
-// ActiveOnly.
+// ErrConflict when the user already has settings. Create also moves the
+// user's deliveries whose TargetID is UserEmailTarget(UserID) to the new
+// settings' ID. ListEmailSettings ignores ActiveOnly.
 type EmailStore interface {
 	CreateEmailSettings(ctx context.Context, rec *EmailSettings) error
 	GetEmailSettings(ctx context.Context, access Access, userID string) (*EmailSettings, error)

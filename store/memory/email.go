@@ -32,9 +32,25 @@ func (s *Store) CreateEmailSettings(_ context.Context, rec *store.EmailSettings)
 	c.CreatedAt = s.clock()
 	c.UpdatedAt = c.CreatedAt
 	s.email[c.ID] = c
+	s.moveDeliveries(store.UserEmailTarget(c.UserID), c.ID)
 	*rec = *cloneEmail(c)
 
 	return nil
+}
+
+// moveDeliveries gives the deliveries of target from, and their
+// idempotency keys, the target id to. The caller holds the write lock.
+func (s *Store) moveDeliveries(from, to string) {
+	for _, d := range s.deliveries {
+		if d.TargetID != from {
+			continue
+		}
+		d.TargetID = to
+		if d.IdempotencyKey != "" {
+			delete(s.idempotency, idempotencyKey{targetID: from, key: d.IdempotencyKey})
+			s.idempotency[idempotencyKey{targetID: to, key: d.IdempotencyKey}] = d.ID
+		}
+	}
 }
 
 // emailOf returns the stored settings of userID, or nil.

@@ -32,7 +32,11 @@ func (s *Store) CreateEmailSettings(ctx context.Context, rec *store.EmailSetting
 			boolInt(rec.NotifyCommandExecution), boolInt(rec.NotifySystemAlerts),
 			boolInt(rec.NotifyProjectUpdates), rec.LastError, ms(rec.LastErrorAt),
 			ms(rec.CreatedAt), ms(rec.UpdatedAt))
-		return err
+		if err != nil {
+			return err
+		}
+
+		return moveEmailDeliveries(ctx, tx, store.UserEmailTarget(rec.UserID), rec.ID)
 	})
 
 	return wrapf(err, "create email settings for user %q", rec.UserID)
@@ -115,4 +119,18 @@ func (s *Store) UpdateEmailSettings(ctx context.Context, access store.Access, re
 func (s *Store) ListEmailSettings(ctx context.Context, p store.ListParams) ([]*store.EmailSettings, error) {
 	p.ActiveOnly = false // email settings have no active flag
 	return listRecords(ctx, s, "list email settings", `SELECT `+emailColumns+` FROM email_settings`, p, scanEmail)
+}
+
+// moveEmailDeliveries gives the deliveries of target from, one per index
+// the target's deliveries may be in (as deleteTarget reads them), the
+// target id to.
+func moveEmailDeliveries(ctx context.Context, tx *sql.Tx, from, to string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET target_id = ?
+		WHERE indexed = 1 AND target_id = ?`, to, from); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_unindexed SET target_id = ?
+		WHERE indexed = 0 AND target_id = ?`, to, from)
+
+	return err
 }

@@ -15,7 +15,36 @@ func emailTests() []conformanceTest {
 		{"Email/UpdateKeepsOwnership", testEmailUpdate},
 		{"Email/Ownership", testEmailOwnership},
 		{"Email/ListIgnoresActiveOnly", testEmailList},
+		{"Email/CreateTakesOverUserDeliveries", testEmailTakesOverDeliveries},
 	}
+}
+
+// testEmailTakesOverDeliveries enqueues email deliveries to the host's
+// addresses of alice and bob, then creates alice's settings.
+func testEmailTakesOverDeliveries(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	toAlice := NewDelivery(store.ChannelEmail, store.UserEmailTarget("alice"), "alice", BaseTime())
+	toAlice.IdempotencyKey = "run-1"
+	toBob := NewDelivery(store.ChannelEmail, store.UserEmailTarget("bob"), "bob", BaseTime())
+	toBob.IdempotencyKey = "run-1"
+	ids := Enqueue(t, s, toAlice, toBob)
+
+	settings := createEmail(t, s, "alice")
+	// Contract: the new settings take over the deliveries sent to the user's
+	// address before they existed, with their idempotency keys.
+	require.Equal(t, settings.ID, getDelivery(t, s, ids[0]).TargetID)
+	require.Equal(t, store.UserEmailTarget("bob"), getDelivery(t, s, ids[1]).TargetID, "another user's delivery")
+
+	again := NewDelivery(store.ChannelEmail, settings.ID, "alice", BaseTime())
+	again.IdempotencyKey = "run-1"
+	res, err := s.EnqueueDeliveries(ctx, []*store.Delivery{again})
+	require.NoError(t, err)
+	require.True(t, res[0].Duplicate, "the key used before the settings existed")
+	require.Equal(t, ids[0], res[0].ID)
+
+	list, err := s.ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin(), TargetID: settings.ID})
+	require.NoError(t, err)
+	require.Equal(t, []string{ids[0]}, deliveryIDs(list), "the settings list the delivery")
 }
 
 func testEmailCreateDefaults(t *testing.T, s store.Store) {
