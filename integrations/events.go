@@ -280,7 +280,8 @@ func (a SystemAlert) Event(now time.Time) (Event, error) {
 // "timestamp" added unless data sets them.
 func CustomEvent(eventType, userID string, data map[string]any, now time.Time) (Event, error) {
 	if !validEventName(eventType) {
-		return Event{}, fmt.Errorf("integrations: event type %q: use 1 to 100 letters, digits, '.', '_' or '-'", eventType)
+		return Event{}, fmt.Errorf("integrations: event type %q: use 1 to 100 characters, a letter or digit "+
+			"and then letters, digits, '.', '_', '-' or ':', as in custom_events", eventType)
 	}
 	if userID == "" {
 		return Event{}, fmt.Errorf("integrations: event %q: missing user id", eventType)
@@ -319,16 +320,5 @@ func timestamp(t, now time.Time) string {
 
 // validEventName reports whether name is a usable event type.
 func validEventName(name string) bool {
-	if name == "" || len(name) > 100 {
-		return false
-	}
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-		default:
-			return false
-		}
-	}
-
-	return true
+	return len(name) <= maxEventNameLength && eventNamePattern.MatchString(name)
 }

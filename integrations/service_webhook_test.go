@@ -196,3 +196,23 @@ func TestEmailSettingsGetOrCreate(t *testing.T) {
 		t.Errorf("admin reading alice's settings: %v", err)
 	}
 }
+
+// TestEventNameRuleIsShared checks that an endpoint can subscribe to an
+// event name exactly when CustomEvent can dispatch it.
+func TestEventNameRuleIsShared(t *testing.T) {
+	names := map[string]bool{
+		"deploy.finished": true, "deploy:finished": true, "a_b-c": true, "9lives": true,
+		".hidden": false, "-x": false, "a b": false, "": false, strings.Repeat("x", 101): false,
+	}
+	for name, valid := range names {
+		f := fieldErrors{}
+		checkCustomEvents(f, []string{name})
+		_, err := CustomEvent(name, "alice", nil, time.Now())
+		if subscribable := len(f) == 0; subscribable != valid {
+			t.Errorf("custom_events entry %q accepted = %v, want %v", name, subscribable, valid)
+		}
+		if dispatchable := err == nil; dispatchable != valid {
+			t.Errorf("CustomEvent(%q) accepted = %v, want %v (error %v)", name, dispatchable, valid, err)
+		}
+	}
+}

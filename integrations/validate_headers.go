@@ -2,7 +2,9 @@ package integrations
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +38,16 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 	}
 	if len(f) > 0 {
 		return
+	}
+	spelled := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		canonical := http.CanonicalHeaderKey(name)
+		if first, ok := spelled[canonical]; ok {
+			f.add("headers", "header "+canonical+" is given twice, as "+first+" and "+name+
+				": header names ignore case, so keep one")
+			return
+		}
+		spelled[canonical] = name
 	}
 	var herr *webhook.HeaderError
 	if err := webhook.ValidateHeaders(headers, names); errors.As(err, &herr) {

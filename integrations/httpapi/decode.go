@@ -87,6 +87,10 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, 
 // the problems by field name.
 func decodeInto(raw []byte, dst any, fields bodyFields) map[string]string {
 	var names map[string]json.RawMessage
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		// Unmarshal accepts null as an empty map.
+		return map[string]string{"body": "must be a JSON object, not null"}
+	}
 	if err := json.Unmarshal(raw, &names); err != nil {
 		var syntaxErr *json.SyntaxError
 		if errors.As(err, &syntaxErr) {
@@ -129,7 +133,9 @@ func jsonKind(t reflect.Type) string {
 		return "a boolean"
 	case reflect.String:
 		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number in range"
+	case reflect.Float64:
 		return "a number"
 	case reflect.Slice:
 		return "an array"

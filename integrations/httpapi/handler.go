@@ -105,6 +105,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", reqID)
 	defer h.recoverPanic(w, r, reqID)
 
+	if strings.Contains(strings.ToLower(r.URL.RawPath), "%2f") {
+		// No route has an encoded slash, and adding the trailing slash
+		// below would decode it into a path separator.
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
 	if !strings.HasSuffix(r.URL.Path, "/") && !strings.HasSuffix(r.URL.Path, "/openapi.json") {
 		// Documented paths end with a slash; accept them without it too.
 		u := *r.URL

@@ -88,10 +88,15 @@ func validateDelivery(d *store.Delivery) error {
 	}
 	switch d.Channel {
 	case store.ChannelWebhook, store.ChannelSlack, store.ChannelEmail, store.ChannelGitHub:
+	default:
+		return fmt.Errorf("unknown channel %q: use webhook, slack, email or github", d.Channel)
+	}
+	switch d.Status {
+	case "", store.StatusPending, store.StatusRetrying, store.StatusSuccess, store.StatusFailed:
 		return nil
 	}
 
-	return fmt.Errorf("unknown channel %q: use webhook, slack, email or github", d.Channel)
+	return fmt.Errorf("unknown status %q: use pending, retrying, success or failed, or leave it empty", d.Status)
 }
 
 // fillDelivery sets the defaults of a new delivery and truncates its times

@@ -139,6 +139,7 @@ func testEnqueueInvalid(t *testing.T, s store.Store) {
 		"no channel":    func(d *store.Delivery) { d.Channel = "" },
 		"bad channel":   func(d *store.Delivery) { d.Channel = "pager" },
 		"no event type": func(d *store.Delivery) { d.EventType = "" },
+		"bad status":    func(d *store.Delivery) { d.Status = "bogus" },
 	}
 	for name, spoil := range cases {
 		bad := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
@@ -146,7 +147,8 @@ func testEnqueueInvalid(t *testing.T, s store.Store) {
 		good := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
 		_, err := s.EnqueueDeliveries(ctx, []*store.Delivery{good, bad})
 		// Contract: a delivery without user, target, a known channel or an
-		// event type is ErrInvalid, and the whole call writes nothing.
+		// event type, or with an unknown status, is ErrInvalid, and the
+		// whole call writes nothing.
 		require.ErrorIs(t, err, store.ErrInvalid, name)
 	}
 	list, err := s.ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin()})
