@@ -19,17 +19,30 @@ type EmailInput struct {
 	NotifyProjectUpdates     *bool
 }
 
-// GetEmailSettings returns the email settings of userID, creating them with
-// the documented defaults on first read. An empty userID means the caller;
-// only an administrator may name another user. A new record's address is
-// Caller.Email for the caller's own settings, else the address that
-// Config.UserEmail returns, else empty.
+// GetEmailSettings returns the email settings of userID. An empty userID
+// means the caller, whose settings are created with the documented defaults
+// on first read. Only an administrator may name another user, and gets
+// store.ErrNotFound when that user has none, so a mistyped id creates
+// nothing. A new record's address is Caller.Email for the caller's own
+// settings, else the address that Config.UserEmail returns, else empty.
 func (s *Service) GetEmailSettings(ctx context.Context, c Caller, userID string) (*store.EmailSettings, error) {
 	owner, err := emailOwner(c, userID)
 	if err != nil {
 		return nil, err
 	}
 	rec, err := s.st.GetEmailSettings(ctx, c.access(), owner)
+	if errors.Is(err, store.ErrNotFound) && owner != c.UserID {
+		return nil, fmt.Errorf("integrations: user %q has no email settings: update them to create them: %w",
+			owner, err)
+	}
+
+	return s.emailSettingsOrNew(ctx, c, owner, rec, err)
+}
+
+// emailSettingsOrNew returns rec, read for owner with error err, or new
+// settings with the defaults when err is store.ErrNotFound.
+func (s *Service) emailSettingsOrNew(ctx context.Context, c Caller, owner string, rec *store.EmailSettings,
+	err error) (*store.EmailSettings, error) {
 	if err == nil {
 		return rec, nil
 	}
@@ -68,7 +81,12 @@ func (s *Service) changeEmail(ctx context.Context, c Caller, userID string, in E
 
 // changeEmailOnce reads the settings, applies in and writes them back.
 func (s *Service) changeEmailOnce(ctx context.Context, c Caller, userID string, in EmailInput, replace bool) (*store.EmailSettings, error) {
-	rec, err := s.GetEmailSettings(ctx, c, userID)
+	owner, err := emailOwner(c, userID)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.st.GetEmailSettings(ctx, c.access(), owner)
+	rec, err = s.emailSettingsOrNew(ctx, c, owner, rec, err)
 	if err != nil {
 		return nil, err
 	}

@@ -216,3 +216,60 @@ func TestEventNameRuleIsShared(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskWithoutStoredValueRejected sends the header mask for a header
+// the endpoint does not have, on create and on update.
+func TestMaskWithoutStoredValueRejected(t *testing.T) {
+	fx := newServiceFixture(t, nil)
+	ctx := context.Background()
+	alice := Caller{UserID: "alice"}
+	masked := map[string]string{"Authorization": MaskedHeaderValue}
+
+	_, _, err := fx.svc.CreateWebhookEndpoint(ctx, alice, WebhookInput{
+		Name: ptr("ci"), URL: ptr("http://127.0.0.1:9/in"), Headers: &masked,
+	})
+	requireFieldError(t, err, "headers")
+
+	ep, _, err := fx.svc.CreateWebhookEndpoint(ctx, alice, WebhookInput{Name: ptr("ci"), URL: ptr("http://127.0.0.1:9/in")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fx.svc.PatchWebhookEndpoint(ctx, alice, ep.ID, WebhookInput{Headers: &masked})
+	requireFieldError(t, err, "headers")
+}
+
+// requireFieldError fails t unless err is a *ValidationError on field.
+func requireFieldError(t *testing.T, err error, field string) {
+	t.Helper()
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("error = %v, want a validation error on %s", err, field)
+	}
+	if _, ok := verr.Fields[field]; !ok {
+		t.Fatalf("fields = %v, want one on %s", verr.Fields, field)
+	}
+}
+
+// TestAdminReadCreatesNoEmailSettings reads, then patches, the email
+// settings of a user who has none, as an administrator.
+func TestAdminReadCreatesNoEmailSettings(t *testing.T) {
+	fx := newServiceFixture(t, nil)
+	ctx := context.Background()
+	admin := Caller{UserID: "root", Admin: true}
+
+	_, err := fx.svc.GetEmailSettings(ctx, admin, "nobody")
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("error = %v, want store.ErrNotFound", err)
+	}
+	if _, err := fx.st.GetEmailSettings(ctx, store.AsAdmin(), "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the read stored settings (error %v)", err)
+	}
+
+	rec, err := fx.svc.PatchEmailSettings(ctx, admin, "nobody", EmailInput{EmailAddress: ptr("nobody@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.UserID != "nobody" || rec.EmailAddress != "nobody@example.com" {
+		t.Fatalf("patched settings = %+v, want nobody's with the new address", rec)
+	}
+}

@@ -32,6 +32,10 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 			f.add("headers", "header names must be 1 to 100 letters, digits or !#$%&'*+-.^_`|~")
 		case len(value) > maxHeaderValueBytes:
 			f.add("headers", "header "+canonical+" value must be at most "+strconv.Itoa(maxHeaderValueBytes)+" bytes")
+		case value == MaskedHeaderValue:
+			// mergeHeaders replaced every mask that has a stored value.
+			f.add("headers", "header "+canonical+" is "+MaskedHeaderValue+", which keeps a stored value, "+
+				"but the endpoint has no stored "+canonical+" header: send the real value")
 		case strings.ContainsAny(value, "\r\n\x00") || hasControlExceptTab(value):
 			f.add("headers", "header "+canonical+" value must not contain line breaks or control characters")
 		}

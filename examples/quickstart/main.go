@@ -130,7 +130,8 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) (err er
 	}
 	fmt.Fprintln(out, "note:     Config.AllowedNetworks allows 127.0.0.1/32 because the receiver is on loopback;")
 	fmt.Fprintln(out, "          webhooks to loopback and private addresses are blocked without it")
-	if err := d.Start(ctx); err != nil {
+	// Stop ends the run; a cancelled Start context would abandon attempts.
+	if err := d.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start the dispatcher: %w", err)
 	}
 	defer closeAndJoin(&err, func() error { return stopDispatcher(d) })
