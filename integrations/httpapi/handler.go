@@ -62,6 +62,14 @@ type Options struct {
 	// Logger receives internal errors and recovered panics with the
 	// request id; never bodies or secrets. Default: discard.
 	Logger *slog.Logger
+	// CrossOrigin rejects state-changing requests that a browser sends
+	// from another origin, with 403, so a host that authenticates with
+	// cookies is not open to cross-site request forgery. Requests without
+	// the browser's Sec-Fetch-Site and Origin headers, such as those of
+	// API clients, pass. Default: http.NewCrossOriginProtection() with no
+	// trusted origins; add a front end served from another origin with
+	// its AddTrustedOrigin.
+	CrossOrigin *http.CrossOriginProtection
 }
 
 // handler serves the REST API on top of a Service.
@@ -91,6 +99,9 @@ func New(svc *integrations.Service, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opts.CrossOrigin == nil {
+		opts.CrossOrigin = http.NewCrossOriginProtection()
+	}
 	h := &handler{svc: svc, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	h.register()
 
@@ -105,6 +116,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", reqID)
 	defer h.recoverPanic(w, r, reqID)
 
+	if err := h.opts.CrossOrigin.Check(r); err != nil {
+		writeError(w, http.StatusForbidden, "cross-origin request rejected: send it from the API's own origin, "+
+			"or have the server trust your origin (httpapi.Options.CrossOrigin)")
+		return
+	}
 	if strings.Contains(strings.ToLower(r.URL.RawPath), "%2f") {
 		// No route has an encoded slash, and adding the trailing slash
 		// below would decode it into a path separator.

@@ -70,3 +70,26 @@ func TestNullBodyIsNotAnObject(t *testing.T) {
 	e.expect(r, http.StatusBadRequest)
 	require.Equal(t, "must be a JSON object, not null", r.json(t)["fields"].(map[string]any)["body"])
 }
+
+// TestCrossOriginWritesRejected sends state-changing requests marked as a
+// browser's cross-site requests, and a read.
+func TestCrossOriginWritesRejected(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("POST", "webhooks/", "alice", `{"name":"h","url":"http://127.0.0.1:9/in"}`)
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+
+	cases := map[string]http.Header{
+		"Sec-Fetch-Site": {"Sec-Fetch-Site": {"cross-site"}},
+		"Origin":         {"Origin": {"https://attacker.example"}},
+	}
+	for name, header := range cases {
+		r := e.doWith("POST", "webhooks/"+id+"/rotate-secret/", "alice", nil, header)
+		require.Equal(t, http.StatusForbidden, r.status, "%s: body %s", name, r.body)
+		read := e.doWith("GET", "webhooks/"+id+"/", "alice", nil, header)
+		require.Equal(t, http.StatusOK, read.status, "%s: a read is safe", name)
+	}
+	after := e.do("GET", "webhooks/"+id+"/", "alice", nil)
+	require.Nil(t, after.json(t)["previous_secret_expires_at"], "a rejected request rotated the secret")
+}

@@ -148,6 +148,13 @@ func (r response) list(t *testing.T) []map[string]any {
 // value to encode).
 func (e *env) do(method, path, user string, body any) response {
 	e.t.Helper()
+
+	return e.doWith(method, path, user, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (e *env) doWith(method, path, user string, body any, header http.Header) response {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -170,6 +177,9 @@ func (e *env) do(method, path, user string, body any) response {
 	}
 	if user != "" {
 		req.Header.Set("Authorization", "Bearer "+user)
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
