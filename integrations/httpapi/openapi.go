@@ -101,7 +101,14 @@ func (h *handler) operation(rt route) map[string]any {
 			if (q == "status" || q == "event_type") && rt.response != "Delivery" {
 				continue
 			}
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+			schema := map[string]any{"type": "string"}
+			switch q {
+			case "limit":
+				schema = map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}
+			case "offset":
+				schema = map[string]any{"type": "integer", "minimum": 0, "default": 0}
+			}
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": schema})
 		}
 	}
 	if params != nil {
