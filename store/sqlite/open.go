@@ -74,6 +74,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		_ = s.writer.Close()
 		return nil, err
 	}
+	if err := retryBusy(ctx, opts.BusyTimeout, func() error { return s.checkKeys(ctx) }); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
 
 	err = retryBusy(ctx, opts.BusyTimeout, func() error {
 		var err error

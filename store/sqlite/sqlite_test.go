@@ -306,7 +306,9 @@ func TestSecretsEncryptedOnDisk(t *testing.T) {
 	check("after close")
 }
 
-func TestWrongKeyFailsOnRead(t *testing.T) {
+// TestWrongKeyFailsOpen opens a file whose secrets another key sealed: Open
+// fails at once, rather than every later read of those records.
+func TestWrongKeyFailsOpen(t *testing.T) {
 	ctx := t.Context()
 	path := tempPath(t)
 	s := openAt(t, path, nil)
@@ -315,17 +317,18 @@ func TestWrongKeyFailsOnRead(t *testing.T) {
 	require.NoError(t, s.CreateWebhookEndpoint(ctx, e))
 	require.NoError(t, s.Close())
 
-	other := openAt(t, path, testKeyring(t, otherKey))
-	_, err := other.GetWebhookEndpoint(ctx, store.AsUser("alice"), e.ID)
-	require.Error(t, err)
-	require.Contains(t, err.Error(), `key "k1" is not in the keyring`)
+	_, err := sqlite.Open(ctx, path, sqlite.Options{Keys: testKeyring(t, otherKey)})
+	require.ErrorContains(t, err, `key "k1" is not in the keyring`)
+	require.ErrorContains(t, err, "the keyring (k2) cannot open the stored secrets")
 	require.NotContains(t, err.Error(), "whsec-wrong-key")
 
 	// The same key id with other key bytes fails authentication.
-	sameID := openAt(t, path, testKeyring(t, "k1:"+otherKey[len("k2:"):]))
-	_, err = sameID.GetWebhookEndpoint(ctx, store.AsUser("alice"), e.ID)
+	_, err = sqlite.Open(ctx, path, sqlite.Options{Keys: testKeyring(t, "k1:"+otherKey[len("k2:"):])})
 	require.ErrorContains(t, err, "authentication failed")
 	require.ErrorContains(t, err, "webhook_endpoints.secret")
+
+	// The right key still opens it.
+	openAt(t, path, nil)
 }
 
 func TestKeyRotation(t *testing.T) {
