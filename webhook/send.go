@@ -157,10 +157,11 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 
 	res.Classification = ClassifyStatus(res.StatusCode)
 	if res.Classification != Success {
-		res.Err = &attemptError{
-			msg:  fmt.Sprintf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(truncateRunes(res.Excerpt, errorExcerptRunes))),
-			kind: ErrHTTPStatus,
+		msg := fmt.Sprintf("HTTP %d", res.StatusCode)
+		if excerpt := strings.TrimSpace(truncateRunes(res.Excerpt, errorExcerptRunes)); excerpt != "" {
+			msg += ": " + excerpt
 		}
+		res.Err = &attemptError{msg: msg, kind: ErrHTTPStatus}
 		res.DisableEndpoint = res.StatusCode == http.StatusGone
 		s.logFailure(ctx, req, res)
 	}

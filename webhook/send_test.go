@@ -223,6 +223,15 @@ func TestSendErrorMessageHasBodyStart(t *testing.T) {
 	}
 }
 
+func TestSendErrorMessageWithoutBody(t *testing.T) {
+	t.Parallel()
+	recv := fakereceiver.New(t, fakereceiver.Respond(503, nil, " \n"))
+	res := newSender(t).Send(context.Background(), webhook.Request{URL: recv.URL, Body: payload})
+	if got, want := res.Err.Error(), "HTTP 503"; got != want {
+		t.Errorf("Err = %q, want %q", got, want)
+	}
+}
+
 func TestSendFailThenSucceed(t *testing.T) {
 	t.Parallel()
 	recv := fakereceiver.New(t, fakereceiver.FailThenOK(1, 500))
