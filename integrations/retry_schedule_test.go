@@ -68,3 +68,30 @@ func TestRetryScheduledBeforeRestartKeepsItsDelay(t *testing.T) {
 	gap := d.Attempts[1].StartedAt.Sub(d.Attempts[0].StartedAt)
 	assert.Less(t, gap, 10*time.Second, "the retry waited for the next poll instead of its delay")
 }
+
+// Retries that an earlier run left in the store each run at their own time
+// after a start, the later ones too, not at a poll.
+func TestStoredRetriesKeepTheirTimes(t *testing.T) {
+	e := newEnv(t, "sqlite", func(c *integrations.Config) { c.PollInterval = time.Minute })
+	recv := fakereceiver.New(t, fakereceiver.OK())
+	ep := e.addWebhook(t, recv.URL, nil)
+	ctx := context.Background()
+	require.NoError(t, e.d.Stop(ctx))
+
+	now := time.Now()
+	var due []*store.Delivery
+	for i, wait := range []time.Duration{200 * time.Millisecond, 700 * time.Millisecond, 1200 * time.Millisecond} {
+		due = append(due, &store.Delivery{Channel: store.ChannelWebhook, TargetID: ep.ID, UserID: testUser,
+			EventType: "workflow.completed", Payload: []byte(`{"event":"workflow.completed","n":` + string(rune('0'+i)) + `}`),
+			Status: store.StatusRetrying, AttemptCount: 1, MaxAttempts: 3, NextAttemptAt: now.Add(wait)})
+	}
+	res, err := e.st.EnqueueDeliveries(ctx, due)
+	require.NoError(t, err)
+	require.NoError(t, e.d.Start(ctx))
+
+	for i, d := range e.waitFinal(t, []string{res[0].ID, res[1].ID, res[2].ID}) {
+		require.Len(t, d.Attempts, 1, "delivery %d", i)
+		late := d.Attempts[0].StartedAt.Sub(due[i].NextAttemptAt)
+		assert.Less(t, late, 5*time.Second, "delivery %d waited for a poll instead of its time", i)
+	}
+}

@@ -231,14 +231,16 @@ func (r *run) claimLoop() {
 }
 
 // scheduleStoredRetries adds the earliest due time of the store's queue to
-// the retry times, when the store reports it, so retries scheduled before
-// this run started are attempted on time rather than at the next poll.
+// the retry times, when the store reports it, so retries that this run did
+// not schedule (an earlier run's, another process's) are attempted on time
+// rather than at the next poll. The claim loop calls it at the start and
+// after each claim that took every due delivery.
 func (r *run) scheduleStoredRetries() {
 	reporter, ok := r.d.cfg.Store.(store.DueReporter)
 	if !ok {
 		return
 	}
-	next, found, err := reporter.NextDue(r.claimCtx)
+	next, found, err := reporter.NextDue(r.claimCtx, r.d.cfg.Now())
 	if err != nil {
 		if r.claimCtx.Err() == nil {
 			r.d.cfg.Logger.Warn("integrations: read the next due time failed; retries scheduled "+
@@ -247,11 +249,14 @@ func (r *run) scheduleStoredRetries() {
 		return
 	}
 	if !found || !next.After(r.d.cfg.Now()) {
-		return // due now: the first claim takes it
+		return // due now: the next claim takes it
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.due) > 0 && !r.due[0].After(next) {
+		return // the run wakes by then already, and looks again after that claim
+	}
 	heap.Push(&r.due, next)
-	r.mu.Unlock()
 }
 
 // untilNextPoll returns the wait before the next claim without a wake-up:
@@ -330,11 +335,17 @@ func (r *run) claimOnce() (bool, error) {
 	for _, del := range claimed {
 		r.admit(del, del.LeaseUntil.Sub(now))
 	}
-	if len(claimed) < limit && len(exclude) == 0 && !capsReached(claimed, perTarget) {
+	sawAll := len(claimed) < limit && len(exclude) == 0 && !capsReached(claimed, perTarget)
+	if sawAll {
 		// The claim saw every due delivery and took them all.
 		r.empty, r.emptyAt = true, wakes
 	}
 	r.mu.Unlock()
+	if sawAll {
+		// Retries that this run did not schedule, such as those of an
+		// earlier run, wait in the store: wake for the next of them.
+		r.scheduleStoredRetries()
+	}
 
 	return len(claimed) == limit, nil
 }

@@ -293,12 +293,13 @@ type PruneParams struct {
 }
 
 // DueReporter is an optional capability of a Store that reports when the
-// earliest queued delivery becomes due. A dispatcher that starts with
-// retries scheduled by an earlier run uses it to set its timer for them
-// instead of finding them at its next poll.
+// earliest queued delivery becomes due. A dispatcher uses it to set its
+// timer for retries that it did not schedule itself, such as an earlier
+// run's, instead of finding them at its next poll.
 type DueReporter interface {
 	// NextDue returns the earliest NextAttemptAt of the pending and
-	// retrying deliveries, and false when there are none. Leased
-	// deliveries count, and their leases are ignored.
-	NextDue(ctx context.Context) (time.Time, bool, error)
+	// retrying deliveries that are not leased at now, and false when there
+	// are none. A leased delivery is left out even when its lease ends
+	// soon: the dispatcher finds those at its polls.
+	NextDue(ctx context.Context, now time.Time) (time.Time, bool, error)
 }

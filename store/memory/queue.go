@@ -254,9 +254,9 @@ func (s *Store) deleteDelivery(id string) {
 	s.queued.remove(id)
 }
 
-// NextDue returns the earliest NextAttemptAt of the queued deliveries,
-// leased ones included.
-func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
+// NextDue returns the earliest NextAttemptAt of the queued deliveries not
+// leased at now.
+func (s *Store) NextDue(_ context.Context, now time.Time) (time.Time, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -269,6 +269,9 @@ func (s *Store) NextDue(_ context.Context) (time.Time, bool, error) {
 		next, found = s.queued.items[0].d.NextAttemptAt, true
 	}
 	for _, d := range s.queued.leased {
+		if d.LeaseUntil.After(now) {
+			continue
+		}
 		if !found || d.NextAttemptAt.Before(next) {
 			next, found = d.NextAttemptAt, true
 		}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -162,21 +163,28 @@ func (s *Store) ExtendLeases(ctx context.Context, ids []string, until time.Time)
 	return wrapf(err, "extend the leases of %d deliveries", len(ids))
 }
 
-// NextDue returns the earliest NextAttemptAt of the queued deliveries, read
-// from the first entry of the deliveries_due index.
-func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+// nextDueQuery selects the earliest next attempt time of the queued
+// deliveries not leased at ?.
+const nextDueQuery = `SELECT next_attempt_at FROM deliveries
+	WHERE status IN ('pending', 'retrying') AND lease_until <= ?
+	ORDER BY next_attempt_at LIMIT 1`
+
+// NextDue returns the earliest NextAttemptAt of the queued deliveries not
+// leased at now. It walks the deliveries_due index in order and skips the
+// leased entries: the deliveries that dispatchers hold, a few thousand per
+// dispatcher at most.
+func (s *Store) NextDue(ctx context.Context, now time.Time) (time.Time, bool, error) {
 	if err := s.check(); err != nil {
 		return time.Time{}, false, err
 	}
-	var next sql.NullInt64
-	err := s.reads.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries
-		WHERE status IN ('pending', 'retrying')`).Scan(&next)
+	var next int64
+	err := s.reads.QueryRowContext(ctx, nextDueQuery, ms(now)).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
 	if err != nil {
 		return time.Time{}, false, wrapf(err, "read the next due time")
 	}
-	if !next.Valid {
-		return time.Time{}, false, nil
-	}
 
-	return fromMS(next.Int64), true, nil
+	return fromMS(next), true, nil
 }

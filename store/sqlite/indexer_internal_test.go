@@ -112,18 +112,8 @@ func TestListQueryPlanMergesIndexes(t *testing.T) {
 	now.Store(&start)
 	s := openWithClock(t, &now)
 	for _, index := range []string{"deliveries_target", "deliveries_user"} {
-		rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+listQuery(index, "user_id = ? AND target_id = ?")+
-			" LIMIT 50 OFFSET 10", "alice", "target-a", "alice", "target-a")
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-			plan = append(plan, detail)
-		}
-		require.NoError(t, rows.Err())
-		require.NoError(t, rows.Close())
+		plan := queryPlan(t, s, listQuery(index, "user_id = ? AND target_id = ?")+" LIMIT 50 OFFSET 10",
+			"alice", "target-a", "alice", "target-a")
 		text := strings.Join(plan, "\n")
 		require.Contains(t, text, "MERGE (UNION ALL)", index)
 		require.Contains(t, text, "USING INDEX "+index, index)
@@ -133,4 +123,33 @@ func TestListQueryPlanMergesIndexes(t *testing.T) {
 			require.NotEqual(t, "SCAN deliveries", line, "a full scan in the plan of %s", index)
 		}
 	}
+}
+
+// NextDue walks deliveries_due in order: no sort and no full scan.
+func TestNextDueQueryPlanUsesDueIndex(t *testing.T) {
+	var now atomic.Pointer[time.Time]
+	start := time.Now()
+	now.Store(&start)
+	s := openWithClock(t, &now)
+	text := strings.Join(queryPlan(t, s, nextDueQuery, 0), "\n")
+	require.Contains(t, text, "USING INDEX deliveries_due")
+	require.NotContains(t, text, "TEMP B-TREE")
+}
+
+// queryPlan returns the lines of EXPLAIN QUERY PLAN for query.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+query, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+
+	return plan
 }

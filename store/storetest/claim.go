@@ -295,14 +295,14 @@ func testClaimConcurrent(t *testing.T, s store.Store) {
 }
 
 // testClaimNextDue checks the optional store.DueReporter: the earliest due
-// time of the queued deliveries, leased ones included, and none once every
-// delivery is final.
+// time of the queued deliveries not leased, and none once every delivery is
+// final.
 func testClaimNextDue(t *testing.T, s store.Store) {
 	r, ok := s.(store.DueReporter)
 	if !ok {
 		t.Skip("the store does not implement store.DueReporter")
 	}
-	_, found, err := r.NextDue(t.Context())
+	_, found, err := r.NextDue(t.Context(), BaseTime())
 	require.NoError(t, err)
 	require.False(t, found, "an empty queue has no due time")
 
@@ -313,21 +313,28 @@ func testClaimNextDue(t *testing.T, s store.Store) {
 	late.NextAttemptAt = BaseTime().Add(time.Hour)
 	Enqueue(t, s, late, early)
 
-	next, found, err := r.NextDue(t.Context())
+	next, found, err := r.NextDue(t.Context(), BaseTime())
 	require.NoError(t, err)
 	require.True(t, found)
 	require.True(t, next.Equal(early.NextAttemptAt), "NextDue = %s, want %s", next, early.NextAttemptAt)
 
-	require.Len(t, claim(t, s, BaseTime().Add(time.Minute), 1), 1, "claim the early delivery")
-	next, _, err = r.NextDue(t.Context())
+	claimedAt := BaseTime().Add(time.Minute)
+	require.Len(t, claim(t, s, claimedAt, 1), 1, "claim the early delivery")
+	// Contract: a delivery leased at now does not count, so a dispatcher
+	// does not wake for deliveries already in flight.
+	next, _, err = r.NextDue(t.Context(), claimedAt)
 	require.NoError(t, err)
-	require.True(t, next.Equal(early.NextAttemptAt), "a leased delivery still counts: NextDue = %s", next)
+	require.True(t, next.Equal(late.NextAttemptAt), "the early delivery is leased: NextDue = %s", next)
+	afterLease := getDelivery(t, s, early.ID).LeaseUntil
+	next, _, err = r.NextDue(t.Context(), afterLease)
+	require.NoError(t, err)
+	require.True(t, next.Equal(early.NextAttemptAt), "the lease has ended: NextDue = %s", next)
 
 	record(t, s, store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
 		{Attempt: successAttempt(early.ID, BaseTime()), Status: store.StatusSuccess},
 		{Attempt: successAttempt(late.ID, BaseTime()), Status: store.StatusSuccess},
 	}})
-	_, found, err = r.NextDue(t.Context())
+	_, found, err = r.NextDue(t.Context(), BaseTime())
 	require.NoError(t, err)
 	require.False(t, found, "final deliveries are not due")
 }
