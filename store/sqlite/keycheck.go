@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -48,4 +49,71 @@ func (s *Store) checkKeys(ctx context.Context) error {
 	}
 
 	return nil
+}
+
+// ResealSecrets seals again, with the keyring's newest key, every stored
+// secret that an older key sealed, and returns how many it sealed. After
+// it, the older keys can leave the keyring. Each column is resealed in one
+// transaction, so a failure leaves every value readable with the keyring.
+// It does not change UpdatedAt, because the secrets themselves stay the
+// same.
+func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
+	total := 0
+	newest := s.keys.PrimaryID()
+	for _, c := range sealedColumns {
+		n := 0
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			n = 0
+			// A key id may hold LIKE's wildcards, so the prefix is compared
+			// as text.
+			prefix := "enc:v1:" + newest + ":"
+			rows, err := tx.QueryContext(ctx, `SELECT id, `+c.column+` FROM `+c.table+
+				` WHERE `+c.column+` LIKE 'enc:%' AND substr(`+c.column+`, 1, length(?1)) != ?1`, prefix)
+			if err != nil {
+				return err
+			}
+			type sealedValue struct{ id, value string }
+			var old []sealedValue
+			for rows.Next() {
+				var v sealedValue
+				if err := rows.Scan(&v.id, &v.value); err != nil {
+					_ = rows.Close()
+					return err
+				}
+				old = append(old, v)
+			}
+			if err := rows.Err(); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			_ = rows.Close()
+			for _, v := range old {
+				secret, err := s.open(v.value, c.table, c.column, v.id)
+				if err != nil {
+					return err
+				}
+				resealed, err := s.seal(secret, c.table, c.column, v.id)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE `+c.table+` SET `+c.column+` = ? WHERE id = ?`,
+					resealed, v.id); err != nil {
+					return err
+				}
+				n++
+			}
+
+			return nil
+		})
+		if err != nil {
+			return total, wrapf(err, "reseal %s.%s", c.table, c.column)
+		}
+		total += n
+	}
+	if total > 0 {
+		s.log.InfoContext(ctx, "sqlite: resealed secrets with the newest key", "path", s.path, "count", total,
+			"key_id", newest)
+	}
+
+	return total, nil
 }

@@ -364,6 +364,43 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// TestResealSecrets rotates the key, reseals, and opens the file with the
+// new key alone.
+func TestResealSecrets(t *testing.T) {
+	ctx := t.Context()
+	path := tempPath(t)
+	old := openAt(t, path, nil)
+	e := store.NewWebhookEndpoint("alice")
+	e.Secret = store.NewSecret("whsec-reseal")
+	e.PreviousSecret = store.NewSecret("whsec-previous")
+	require.NoError(t, old.CreateWebhookEndpoint(ctx, e))
+	slack := store.NewSlackIntegration("alice")
+	slack.ChannelID, slack.BotToken = "C1", store.NewSecret("xoxb-reseal")
+	require.NoError(t, old.CreateSlackIntegration(ctx, slack))
+	version := e.UpdatedAt
+	require.NoError(t, old.Close())
+
+	rotated := openAt(t, path, testKeyring(t, otherKey+","+testKey))
+	n, err := rotated.ResealSecrets(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "the secret, the previous secret and the bot token")
+	n, err = rotated.ResealSecrets(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing is left under the old key")
+	require.Equal(t, "k2", sealedKeyID(t, path, e.ID))
+	require.NoError(t, rotated.Close())
+
+	newOnly := openAt(t, path, testKeyring(t, otherKey))
+	got, err := newOnly.GetWebhookEndpoint(ctx, store.AsUser("alice"), e.ID)
+	require.NoError(t, err)
+	require.Equal(t, "whsec-reseal", got.Secret.Reveal())
+	require.Equal(t, "whsec-previous", got.PreviousSecret.Reveal())
+	require.True(t, got.UpdatedAt.Equal(version), "resealing is not a change of the record")
+	gotSlack, err := newOnly.GetSlackIntegration(ctx, store.AsUser("alice"), slack.ID)
+	require.NoError(t, err)
+	require.Equal(t, "xoxb-reseal", gotSlack.BotToken.Reveal())
+}
+
 func sealedKeyID(t *testing.T, path, endpointID string) string {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
