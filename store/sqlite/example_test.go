@@ -84,3 +84,64 @@ func Example() {
 	// claimed: 1 lease: 40s
 	// successes: 1 secret: [redacted]
 }
+
+// ExampleStore_ResealSecrets rotates the encryption key: the new key goes
+// first in the keyring, ResealSecrets moves every stored secret to it, and
+// then the old key can leave the keyring.
+func ExampleStore_ResealSecrets() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "integrations-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "integrations.db")
+	oldKey, _ := store.GenerateKey()
+	newKey, _ := store.GenerateKey()
+
+	open := func(keyring string) (*sqlite.Store, error) {
+		keys, err := store.ParseKeyring(keyring)
+		if err != nil {
+			return nil, err
+		}
+		return sqlite.Open(ctx, path, sqlite.Options{Keys: keys})
+	}
+	st, err := open("old:" + oldKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	endpoint := store.NewWebhookEndpoint("alice")
+	endpoint.Secret = store.NewSecret("whsec-example")
+	if err := st.CreateWebhookEndpoint(ctx, endpoint); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = st.Close()
+
+	st, err = open("new:" + newKey + ",old:" + oldKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	n, err := st.ResealSecrets(ctx)
+	fmt.Println("resealed:", n, err)
+	_ = st.Close()
+
+	st, err = open("new:" + newKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer st.Close()
+	got, err := st.GetWebhookEndpoint(ctx, store.AsUser("alice"), endpoint.ID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("secret:", got.Secret.Reveal())
+	// Output:
+	// resealed: 1 <nil>
+	// secret: whsec-example
+}
