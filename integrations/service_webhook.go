@@ -247,7 +247,7 @@ func (s *Service) validateWebhook(ctx context.Context, in WebhookInput, rec *sto
 	checkRange(f, "retry_count", rec.RetryCount, minRetryCount, maxRetryCount)
 	checkRange(f, "timeout_seconds", rec.TimeoutSeconds, minTimeoutSeconds, maxTimeoutSeconds)
 	checkCustomEvents(f, rec.CustomEvents)
-	checkHeaders(f, rec.Headers, webhook.HeaderNamesFor(s.d.cfg.ProductName))
+	checkHeaders(f, rec.Headers, webhook.HeaderNamesFor(s.d.cfg.ProductName), in.Headers != nil)
 
 	return f.err()
 }

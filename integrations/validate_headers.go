@@ -20,7 +20,10 @@ const (
 // checkHeaders validates custom webhook request headers: the count and
 // sizes here, then names, values and the reserved names (the signature,
 // event and delivery headers, framing headers) with webhook.ValidateHeaders.
-func checkHeaders(f fieldErrors, headers map[string]string, names webhook.HeaderNames) {
+// given reports whether the request set the headers. Only then do a left
+// over mask and names repeated in another case count as errors, so that an
+// endpoint stored before those rules can still be changed otherwise.
+func checkHeaders(f fieldErrors, headers map[string]string, names webhook.HeaderNames, given bool) {
 	if len(headers) > maxHeaders {
 		f.add("headers", "must have at most "+strconv.Itoa(maxHeaders)+" entries")
 		return
@@ -32,7 +35,7 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 			f.add("headers", "header names must be 1 to 100 letters, digits or !#$%&'*+-.^_`|~")
 		case len(value) > maxHeaderValueBytes:
 			f.add("headers", "header "+canonical+" value must be at most "+strconv.Itoa(maxHeaderValueBytes)+" bytes")
-		case value == MaskedHeaderValue:
+		case given && value == MaskedHeaderValue:
 			// mergeHeaders replaced every mask that has a stored value.
 			f.add("headers", "header "+canonical+" is "+MaskedHeaderValue+", which keeps a stored value, "+
 				"but the endpoint has no stored "+canonical+" header: send the real value")
@@ -43,15 +46,17 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 	if len(f) > 0 {
 		return
 	}
-	spelled := map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(headers)) {
-		canonical := http.CanonicalHeaderKey(name)
-		if first, ok := spelled[canonical]; ok {
-			f.add("headers", "header "+canonical+" is given twice, as "+first+" and "+name+
-				": header names ignore case, so keep one")
-			return
+	if given {
+		spelled := map[string]string{}
+		for _, name := range slices.Sorted(maps.Keys(headers)) {
+			canonical := http.CanonicalHeaderKey(name)
+			if first, ok := spelled[canonical]; ok {
+				f.add("headers", "header "+canonical+" is given twice, as "+first+" and "+name+
+					": header names ignore case, so keep one")
+				return
+			}
+			spelled[canonical] = name
 		}
-		spelled[canonical] = name
 	}
 	var herr *webhook.HeaderError
 	if err := webhook.ValidateHeaders(headers, names); errors.As(err, &herr) {

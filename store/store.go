@@ -14,14 +14,18 @@ import (
 //   - Get, Update and Delete return ErrNotFound when the record does not
 //     exist or the Access does not allow it.
 //   - Update methods write every field of the record except ID, UserID,
-//     CreatedAt and counters; ownership never changes. The caller reads,
+//     CreatedAt and counters, and a webhook endpoint's last error, which
+//     only recorded attempts write; ownership never changes. The caller reads,
 //     changes and writes back (see integrations.Service for merge rules).
 //     An Update applies only when the record's UpdatedAt equals the stored
 //     one, so a change made after the caller's read is not overwritten:
 //     otherwise it returns ErrStale. A zero UpdatedAt skips this check.
-//     Update, and the store disabling a target while it records attempts,
-//     set UpdatedAt later than before, even within one clock tick. Delivery
-//     counters and the last-used and last-error times leave it unchanged.
+//     Update sets UpdatedAt later than before, even within one clock tick.
+//     Recording an attempt does so too when it disables a target, and when
+//     it sets the last-used or last-error values of a Slack integration, a
+//     GitHub integration or email settings, which Update writes as well. A webhook endpoint's
+//     counters and last error leave it unchanged: they change with every
+//     attempt, and Update does not write them.
 //   - List methods return records newest first (by ID, which is
 //     time-ordered). A Limit of zero or less means no limit.
 //   - Deleting a target (endpoint or integration) also deletes its
@@ -138,7 +142,10 @@ type DeliveryStore interface {
 	// is already used for its TargetID is not inserted; its result names the
 	// existing delivery. Results are in the order of the input. A delivery
 	// whose LeaseUntil is after now is stored claimed: no claim returns it
-	// before its lease ends, so the producer may attempt it at once.
+	// before its lease ends, so the producer may attempt it at once. An
+	// email delivery whose TargetID is UserEmailTarget(UserID) is stored
+	// under the id of the user's email settings when they exist. The
+	// caller's Delivery keeps its TargetID.
 	EnqueueDeliveries(ctx context.Context, deliveries []*Delivery) ([]EnqueueResult, error)
 
 	// ClaimDeliveries leases due deliveries (pending or retrying, with

@@ -32,7 +32,8 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 	// store never changes a stored payload, so they share one copy too.
 	var lastIn, lastCopy []byte
 	for i, d := range deliveries {
-		key := idempotencyKey{targetID: d.TargetID, key: d.IdempotencyKey}
+		target := s.storedTarget(d)
+		key := idempotencyKey{targetID: target, key: d.IdempotencyKey}
 		if existing, used := s.idempotency[key]; used && d.IdempotencyKey != "" {
 			results[i] = store.EnqueueResult{ID: existing, Duplicate: true}
 			continue
@@ -47,6 +48,7 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 			c.Payload = slices.Clone(payload)
 			lastIn, lastCopy = payload, c.Payload
 		}
+		c.TargetID = target
 		if c.ID == "" {
 			c.ID = store.NewID()
 		}
@@ -79,14 +81,28 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 			s.idempotency[key] = c.ID
 		}
 		// The caller gets the filled-in fields, and keeps its own payload,
-		// which holds the same bytes as the stored copy.
+		// which holds the same bytes as the stored copy, and its target id.
 		filled := *c
-		filled.Payload = d.Payload
+		filled.Payload, filled.TargetID = d.Payload, d.TargetID
 		*d = filled
 		results[i] = store.EnqueueResult{ID: c.ID}
 	}
 
 	return results, nil
+}
+
+// storedTarget returns the target id to store for d: the id of the user's
+// email settings for an email delivery to store.UserEmailTarget when the
+// user has settings, and d.TargetID otherwise. The caller holds the lock.
+func (s *Store) storedTarget(d *store.Delivery) string {
+	if d.Channel != store.ChannelEmail || d.TargetID != store.UserEmailTarget(d.UserID) {
+		return d.TargetID
+	}
+	if settings := s.emailOf(d.UserID); settings != nil {
+		return settings.ID
+	}
+
+	return d.TargetID
 }
 
 // checkNewDelivery returns an error wrapping store.ErrInvalid or

@@ -102,6 +102,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 		} else {
 			sl.LastError, sl.LastErrorAt = a.ErrorMessage, a.StartedAt
 		}
+		sl.UpdatedAt = nextVersion(sl.UpdatedAt, now)
 		disable(&sl.IsActive, &sl.DisabledReason, &sl.UpdatedAt, r.DisableReason)
 	case store.ChannelGitHub:
 		gh, found := s.github[d.TargetID]
@@ -110,6 +111,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 		}
 		if !ok {
 			gh.LastError, gh.LastErrorAt = a.ErrorMessage, a.StartedAt
+			gh.UpdatedAt = nextVersion(gh.UpdatedAt, now)
 		}
 		disable(&gh.IsActive, &gh.DisabledReason, &gh.UpdatedAt, r.DisableReason)
 	case store.ChannelEmail:
@@ -117,6 +119,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 		em, found := s.email[d.TargetID]
 		if found && !ok {
 			em.LastError, em.LastErrorAt = a.ErrorMessage, a.StartedAt
+			em.UpdatedAt = nextVersion(em.UpdatedAt, now)
 		}
 	}
 }

@@ -80,6 +80,7 @@ func (s *Store) UpdateWebhookEndpoint(_ context.Context, p store.UpdateWebhookPa
 	c.FailureCount = old.FailureCount
 	c.ConsecutiveFailures = old.ConsecutiveFailures
 	c.FirstFailureAt = old.FirstFailureAt
+	c.LastError, c.LastErrorAt = old.LastError, old.LastErrorAt
 	if p.ResetFailures {
 		c.ConsecutiveFailures = 0
 		c.FirstFailureAt = time.Time{}

@@ -45,13 +45,19 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 			}
 			return st, err
 		}
-		payloads, err := s.assignPayloads(ctx, stmt, deliveries)
+		// stored holds the deliveries as written: those sent to a user's
+		// email before the settings existed are copies with the settings' id.
+		stored, err := storedTargets(ctx, tx, deliveries)
 		if err != nil {
 			return err
 		}
-		for start := 0; start < len(deliveries); {
-			n := chunkSize(len(deliveries)-start, enqueueChunk)
-			chunk := deliveries[start : start+n]
+		payloads, err := s.assignPayloads(ctx, stmt, stored)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(stored); {
+			n := chunkSize(len(stored)-start, enqueueChunk)
+			chunk := stored[start : start+n]
 			keyed := slices.ContainsFunc(chunk, func(d *store.Delivery) bool { return d.IdempotencyKey != "" })
 			st, err := stmt(insertDeliveriesQuery(n))
 			if err != nil {
@@ -62,17 +68,57 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Deliv
 			}
 			start += n
 		}
-		if err := insertPayloads(ctx, stmt, deliveries, payloads, inserted); err != nil {
+		if err := insertPayloads(ctx, stmt, stored, payloads, inserted); err != nil {
 			return err
 		}
+		if err := s.resolveDuplicates(ctx, tx, stored, inserted, results); err != nil {
+			return err
+		}
+		for i, d := range stored {
+			deliveries[i].ID = d.ID // a duplicate names the existing delivery
+		}
 
-		return s.resolveDuplicates(ctx, tx, deliveries, inserted, results)
+		return nil
 	})
 	if err != nil {
 		return nil, wrapf(err, "enqueue %d deliveries", len(deliveries))
 	}
 
 	return results, nil
+}
+
+// storedTargets returns deliveries, with a copy in place of each email
+// delivery to store.UserEmailTarget of a user who has email settings now:
+// the copy has the settings' id as its target. The check runs in the
+// writing transaction, so settings created after a Dispatch read its routes
+// still take over its deliveries, as CreateEmailSettings does for older ones.
+func storedTargets(ctx context.Context, tx *sql.Tx, deliveries []*store.Delivery) ([]*store.Delivery, error) {
+	out, copied := deliveries, false
+	settings := map[string]string{} // settings id by user id, "" for none
+	for i, d := range deliveries {
+		if d.Channel != store.ChannelEmail || d.TargetID != store.UserEmailTarget(d.UserID) {
+			continue
+		}
+		id, seen := settings[d.UserID]
+		if !seen {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM email_settings WHERE user_id = ?`, d.UserID).Scan(&id)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			settings[d.UserID] = id
+		}
+		if id == "" {
+			continue
+		}
+		if !copied {
+			out, copied = slices.Clone(deliveries), true
+		}
+		c := *d
+		c.TargetID = id
+		out[i] = &c
+	}
+
+	return out, nil
 }
 
 func validateDelivery(d *store.Delivery) error {

@@ -59,10 +59,10 @@ const (
 		first_failure_at = CASE first_failure_at WHEN 0 THEN ? ELSE first_failure_at END,
 		last_error = ?, last_error_at = ?
 		WHERE id = ? RETURNING is_active, consecutive_failures, first_failure_at`
-	slackSuccess  = `UPDATE slack_integrations SET last_used_at = ? WHERE id = ?`
-	slackFailure  = `UPDATE slack_integrations SET last_error = ?, last_error_at = ? WHERE id = ?`
-	emailFailure  = `UPDATE email_settings SET last_error = ?, last_error_at = ? WHERE id = ?`
-	githubFailure = `UPDATE github_integrations SET last_error = ?, last_error_at = ? WHERE id = ?`
+	slackSuccess  = `UPDATE slack_integrations SET last_used_at = ?, ` + nextVersion + ` WHERE id = ?`
+	slackFailure  = `UPDATE slack_integrations SET last_error = ?, last_error_at = ?, ` + nextVersion + ` WHERE id = ?`
+	emailFailure  = `UPDATE email_settings SET last_error = ?, last_error_at = ?, ` + nextVersion + ` WHERE id = ?`
+	githubFailure = `UPDATE github_integrations SET last_error = ?, last_error_at = ?, ` + nextVersion + ` WHERE id = ?`
 )
 
 // disableQueries deactivate an active target. They return a row only when
@@ -262,11 +262,11 @@ func (r *recorder) updateTarget(ctx context.Context, key targetKey, a store.Atte
 	case store.ChannelWebhook:
 		return r.webhookFailed(ctx, key.id, a)
 	case store.ChannelSlack:
-		return r.exec(ctx, slackFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
+		return r.exec(ctx, slackFailure, a.ErrorMessage, ms(a.StartedAt), r.now, key.id)
 	case store.ChannelEmail:
-		return r.exec(ctx, emailFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
+		return r.exec(ctx, emailFailure, a.ErrorMessage, ms(a.StartedAt), r.now, key.id)
 	case store.ChannelGitHub:
-		return r.exec(ctx, githubFailure, a.ErrorMessage, ms(a.StartedAt), key.id)
+		return r.exec(ctx, githubFailure, a.ErrorMessage, ms(a.StartedAt), r.now, key.id)
 	}
 
 	return nil
@@ -284,7 +284,7 @@ func (r *recorder) flush(ctx context.Context, key targetKey) error {
 		return r.exec(ctx, webhookSuccess, run.lastStarted, count, key.id)
 	}
 
-	return r.exec(ctx, slackSuccess, run.lastStarted, key.id)
+	return r.exec(ctx, slackSuccess, run.lastStarted, r.now, key.id)
 }
 
 func (r *recorder) flushAll(ctx context.Context) error {

@@ -134,8 +134,8 @@ func (s *Store) scanWebhook(row interface{ Scan(...any) error }) (*store.Webhook
 }
 
 // UpdateWebhookEndpoint writes every field of p.Endpoint except ID, UserID,
-// CreatedAt and the counters, after applying its defaults, and reads the
-// stored counters back into p.Endpoint.
+// CreatedAt, the counters and the last error, after applying its defaults,
+// and reads the stored counters and last error back into p.Endpoint.
 func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p store.UpdateWebhookParams) error {
 	rec := p.Endpoint
 	if rec == nil {
@@ -156,24 +156,25 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p store.UpdateWebhook
 	}
 
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var lastTriggered, firstFailure, created, updated int64
+		var lastTriggered, firstFailure, lastErrorAt, created, updated int64
+		var lastError string
 		err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET name = ?, url = ?, secret = ?,
 			previous_secret = ?, previous_secret_expires_at = ?, signature_scheme = ?,
 			trigger_on_workflow_completion = ?, trigger_on_command_execution = ?,
 			trigger_on_project_update = ?, trigger_on_system_alert = ?, custom_events = ?, method = ?,
 			headers = ?, retry_count = ?, timeout_seconds = ?, is_active = ?, disabled_reason = ?,
-			last_error = ?, last_error_at = ?, `+reset+nextVersion+`
+			`+reset+nextVersion+`
 			WHERE id = ? AND `+sameVersion+` AND `+where+`
 			RETURNING user_id, last_triggered_at, success_count, failure_count, consecutive_failures,
-				first_failure_at, created_at, updated_at`,
+				first_failure_at, last_error, last_error_at, created_at, updated_at`,
 			append(append([]any{rec.Name, rec.URL, w.secret, w.previous, ms(rec.PreviousSecretExpiresAt),
 				rec.SignatureScheme, boolInt(rec.TriggerOnWorkflowCompletion),
 				boolInt(rec.TriggerOnCommandExecution), boolInt(rec.TriggerOnProjectUpdate),
 				boolInt(rec.TriggerOnSystemAlert), w.events, rec.Method, w.headers, rec.RetryCount,
-				rec.TimeoutSeconds, boolInt(rec.IsActive), rec.DisabledReason, rec.LastError,
-				ms(rec.LastErrorAt), ms(now), rec.ID}, readVersion(rec.UpdatedAt)...), args...)...).
+				rec.TimeoutSeconds, boolInt(rec.IsActive), rec.DisabledReason, ms(now), rec.ID},
+				readVersion(rec.UpdatedAt)...), args...)...).
 			Scan(&rec.UserID, &lastTriggered, &rec.SuccessCount, &rec.FailureCount,
-				&rec.ConsecutiveFailures, &firstFailure, &created, &updated)
+				&rec.ConsecutiveFailures, &firstFailure, &lastError, &lastErrorAt, &created, &updated)
 		if errors.Is(err, sql.ErrNoRows) && !rec.UpdatedAt.IsZero() {
 			return staleOrMissing(ctx, tx, "webhook_endpoints", rec.ID, where, args)
 		}
@@ -181,6 +182,7 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p store.UpdateWebhook
 			return err
 		}
 		rec.LastTriggeredAt, rec.FirstFailureAt = fromMS(lastTriggered), fromMS(firstFailure)
+		rec.LastError, rec.LastErrorAt = lastError, fromMS(lastErrorAt)
 		rec.CreatedAt, rec.UpdatedAt = fromMS(created), fromMS(updated)
 
 		return nil

@@ -16,6 +16,7 @@ func emailTests() []conformanceTest {
 		{"Email/Ownership", testEmailOwnership},
 		{"Email/ListIgnoresActiveOnly", testEmailList},
 		{"Email/CreateTakesOverUserDeliveries", testEmailTakesOverDeliveries},
+		{"Email/EnqueueToUserUsesSettings", testEmailEnqueueUsesSettings},
 	}
 }
 
@@ -174,4 +175,29 @@ func emailIDs(recs []*store.EmailSettings) []string {
 	}
 
 	return ids
+}
+
+// testEmailEnqueueUsesSettings enqueues an email delivery to the host's
+// address of a user who has email settings by then, as a Dispatch that read
+// its routes before the settings existed does.
+func testEmailEnqueueUsesSettings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	settings := createEmail(t, s, "alice")
+	first := NewDelivery(store.ChannelEmail, settings.ID, "alice", BaseTime())
+	first.IdempotencyKey = "run-1"
+	ids := Enqueue(t, s, first)
+
+	late := NewDelivery(store.ChannelEmail, store.UserEmailTarget("alice"), "alice", BaseTime())
+	late.IdempotencyKey = "run-1"
+	other := NewDelivery(store.ChannelEmail, store.UserEmailTarget("alice"), "alice", BaseTime())
+	other.IdempotencyKey = "run-2"
+	res, err := s.EnqueueDeliveries(ctx, []*store.Delivery{late, other})
+	require.NoError(t, err)
+	// Contract: an email delivery to UserEmailTarget of a user with email
+	// settings is stored under the settings' id, so its key matches theirs.
+	require.True(t, res[0].Duplicate, "the run the settings already have")
+	require.Equal(t, ids[0], res[0].ID)
+	require.False(t, res[1].Duplicate)
+	require.Equal(t, settings.ID, getDelivery(t, s, res[1].ID).TargetID)
+	require.Equal(t, store.UserEmailTarget("alice"), other.TargetID, "the caller's delivery keeps its target id")
 }
