@@ -244,3 +244,17 @@ func TestClaimsStopAtParkedBytes(t *testing.T) {
 		"%d claims parked %d deliveries, %d bytes: past parkBytes (%d) by more than one claim's worth",
 		claims, r.parkedTotal, r.parkedBytes, parkBytes)
 }
+
+// A retry that is due while every worker is busy and enough deliveries are
+// parked waits for a freed slot, not for a timer that would fire at once
+// again and again.
+func TestDueRetryWaitsForSlotWhenBusy(t *testing.T) {
+	r := busyRun(t)
+	r.d.cfg.PollInterval = time.Minute
+	r.parkedTotal = r.d.cfg.Workers
+	r.due = dueTimes{r.d.cfg.Now().Add(-time.Second)}
+	require.Equal(t, time.Minute, r.untilNextPoll(), "busy: the due retry sets no timer")
+
+	r.total = 0 // a worker is free
+	require.Equal(t, time.Millisecond, r.untilNextPoll(), "low on work: the claim loop runs at once")
+}

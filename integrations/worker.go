@@ -263,9 +263,13 @@ func (r *run) scheduleStoredRetries() {
 // the poll interval, or less when a retry is due sooner.
 func (r *run) untilNextPoll() time.Duration {
 	wait := r.d.cfg.PollInterval
+	now := r.d.cfg.Now()
 	r.mu.Lock()
 	var next time.Time
-	if len(r.due) > 0 {
+	// A retry due already waits for a free slot when the run has work
+	// enough: freeing the slot wakes the claim loop, so a timer for it would
+	// only spin.
+	if len(r.due) > 0 && (r.due[0].After(now) || r.lowOnWork()) {
 		next = r.due[0]
 	}
 	if renew, ok := r.nextRenewal(); ok && (next.IsZero() || renew.Before(next)) {
@@ -273,7 +277,7 @@ func (r *run) untilNextPoll() time.Duration {
 	}
 	r.mu.Unlock()
 	if !next.IsZero() {
-		if until := next.Sub(r.d.cfg.Now()); until < wait {
+		if until := next.Sub(now); until < wait {
 			wait = max(until, time.Millisecond)
 		}
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Times in records are UTC. A zero time.Time means "never" or "not set", and
 // the API shows it as null.
@@ -212,4 +215,26 @@ type Attempt struct {
 	ErrorMessage   string
 	DurationMS     int64
 	StartedAt      time.Time
+}
+
+// CheckRepeatedID records d in seen, by ID, and returns an error wrapping
+// ErrConflict when an earlier delivery of the same EnqueueDeliveries call
+// has d's ID but another target or idempotency key. A repeat with the same
+// target and key is a duplicate, which the key already resolves. Backends
+// call it for each delivery of a call, with one map per call.
+func CheckRepeatedID(seen map[string]*Delivery, d *Delivery) error {
+	if d.ID == "" {
+		return nil
+	}
+	first, ok := seen[d.ID]
+	if !ok {
+		seen[d.ID] = d
+		return nil
+	}
+	if d.IdempotencyKey != "" && first.IdempotencyKey == d.IdempotencyKey && first.TargetID == d.TargetID {
+		return nil
+	}
+
+	return fmt.Errorf("id %q is given twice in this call for different deliveries: "+
+		"leave Delivery.ID empty to get a new id: %w", d.ID, ErrConflict)
 }

@@ -20,8 +20,12 @@ func (s *Store) EnqueueDeliveries(_ context.Context, deliveries []*store.Deliver
 	if s.closed {
 		return nil, store.ErrClosed
 	}
+	ids := make(map[string]*store.Delivery, len(deliveries))
 	for i, d := range deliveries {
 		if err := s.checkNewDelivery(d); err != nil {
+			return nil, fmt.Errorf("memory: enqueue delivery %d: %w", i+1, err)
+		}
+		if err := store.CheckRepeatedID(ids, d); err != nil {
 			return nil, fmt.Errorf("memory: enqueue delivery %d: %w", i+1, err)
 		}
 	}

@@ -19,10 +19,16 @@ import (
 // existing delivery.
 func (s *Store) EnqueueDeliveries(ctx context.Context, deliveries []*store.Delivery) ([]store.EnqueueResult, error) {
 	now := s.nowUTC()
+	ids := make(map[string]*store.Delivery, len(deliveries))
 	for i, d := range deliveries {
 		if err := validateDelivery(d); err != nil {
 			return nil, fmt.Errorf("sqlite: enqueue delivery %d: %w: %w", i, err, store.ErrInvalid)
 		}
+		if err := store.CheckRepeatedID(ids, d); err != nil {
+			return nil, fmt.Errorf("sqlite: enqueue delivery %d: %w", i, err)
+		}
+	}
+	for _, d := range deliveries {
 		fillDelivery(d, now)
 	}
 	results := make([]store.EnqueueResult, len(deliveries))

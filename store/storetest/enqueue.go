@@ -178,6 +178,14 @@ func testEnqueueTakenID(t *testing.T, s store.Store) {
 		// and the whole call writes nothing.
 		require.ErrorIs(t, err, store.ErrConflict, name)
 	}
+	twice := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	twice.ID = store.NewID()
+	again := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	again.ID, again.IdempotencyKey = twice.ID, "run-3"
+	_, err := s.EnqueueDeliveries(ctx, []*store.Delivery{twice, again})
+	// Contract: one id given twice in one call is ErrConflict too.
+	require.ErrorIs(t, err, store.ErrConflict, "one id twice in a call")
+
 	list, err := s.ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin()})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "only the first delivery")
