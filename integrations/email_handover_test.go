@@ -44,14 +44,10 @@ func (s *settingsRaceStore) GetEmailSettings(ctx context.Context, a store.Access
 	return rec, err
 }
 
-// TestEmailHandoverRacesDispatch dispatches one workflow run twice to a
-// user who gets email through Config.UserEmail. The user's settings are
-// created while the second Dispatch holds the routes it read before they
-// existed, so that Dispatch enqueues to the host's address after
-// CreateEmailSettings moved the first delivery away from it. The second
-// dispatch carries the same idempotency key and must not send a second
-// email.
-func TestEmailHandoverRacesDispatch(t *testing.T) {
+// hostEmailEnv returns an env whose only email address for testUser comes
+// from Config.UserEmail, with the store wrapped by a settingsRaceStore.
+func hostEmailEnv(t *testing.T) (*env, *settingsRaceStore) {
+	t.Helper()
 	var racing *settingsRaceStore
 	e := newEnv(t, "sqlite", func(c *integrations.Config) {
 		c.UserEmail = func(context.Context, string) (string, error) { return "alice@example.com", nil }
@@ -59,22 +55,57 @@ func TestEmailHandoverRacesDispatch(t *testing.T) {
 		racing = &settingsRaceStore{Store: c.Store}
 		c.Store = racing
 	})
-	ctx := context.Background()
-	run := integrations.WorkflowRun{WorkflowName: "nightly", Status: integrations.StatusCompleted,
-		ExecutionID: "run-42", UserID: testUser}
 
-	first, err := e.d.WorkflowCompleted(ctx, run)
+	return e, racing
+}
+
+// dispatchNightly dispatches the same workflow run each time and waits
+// until its deliveries are final.
+func dispatchNightly(t *testing.T, e *env) []string {
+	t.Helper()
+	ids, err := e.d.WorkflowCompleted(context.Background(), integrations.WorkflowRun{WorkflowName: "nightly",
+		Status: integrations.StatusCompleted, ExecutionID: "run-42", UserID: testUser})
 	require.NoError(t, err)
+	e.waitFinal(t, ids)
+
+	return ids
+}
+
+// TestEmailIdempotentAfterSettingsCreated dispatches one workflow run
+// twice to a user who gets email through Config.UserEmail. Between the
+// two dispatches the user opens the email settings, which creates them
+// with the same address. The second dispatch carries the same idempotency
+// key, so it must not send a second email.
+func TestEmailIdempotentAfterSettingsCreated(t *testing.T) {
+	e, _ := hostEmailEnv(t)
+	first := dispatchNightly(t, e)
 	require.Len(t, first, 1, "one email delivery from the host's address")
-	e.waitFinal(t, first)
+
+	settings, err := e.d.Service().GetEmailSettings(context.Background(), integrations.Caller{UserID: testUser}, "")
+	require.NoError(t, err)
+	require.Equal(t, "alice@example.com", settings.EmailAddress)
+	require.True(t, settings.NotifyWorkflowCompletion)
+
+	require.Equal(t, first, dispatchNightly(t, e), "the same run must map to the same email delivery")
+	require.Len(t, e.smtp.Messages(), 1, "the same run was emailed twice to the same address")
+}
+
+// TestEmailHandoverRacesDispatch dispatches one workflow run twice as
+// above, but the user's settings are created while the second Dispatch
+// holds the routes it read before they existed, so that Dispatch enqueues
+// to the host's address after CreateEmailSettings moved the first delivery
+// away from it.
+func TestEmailHandoverRacesDispatch(t *testing.T) {
+	e, racing := hostEmailEnv(t)
+	ctx := context.Background()
+	first := dispatchNightly(t, e)
+	require.Len(t, first, 1, "one email delivery from the host's address")
 
 	racing.arm(func() {
 		_, err := e.d.Service().GetEmailSettings(ctx, integrations.Caller{UserID: testUser}, "")
 		assert.NoError(t, err, "the request that creates the settings")
 	})
-	second, err := e.d.WorkflowCompleted(ctx, run)
-	require.NoError(t, err)
-	e.waitFinal(t, second)
+	second := dispatchNightly(t, e)
 
 	settings, err := e.st.GetEmailSettings(ctx, store.AsAdmin(), testUser)
 	require.NoError(t, err)

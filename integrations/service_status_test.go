@@ -113,6 +113,26 @@ func TestVerifyOutcomeDroppedAfterTokenChange(t *testing.T) {
 	}
 }
 
+// recordOneAttempt enqueues a delivery to the target and records rec for
+// it at the time at, as the dispatcher records an attempt. It reports a
+// failure with t.Error, so it may run inside a store call.
+func recordOneAttempt(t *testing.T, st store.Store, channel store.Channel, targetID string, at time.Time,
+	rec store.AttemptRecord) {
+	t.Helper()
+	ctx := context.Background()
+	d := &store.Delivery{Channel: channel, TargetID: targetID, UserID: "alice", EventType: "workflow.completed",
+		MaxAttempts: 3}
+	res, err := st.EnqueueDeliveries(ctx, []*store.Delivery{d})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rec.Attempt.DeliveryID, rec.Attempt.StartedAt = res[0].ID, at
+	if _, err := st.RecordAttempts(ctx, store.RecordParams{Now: at, Records: []store.AttemptRecord{rec}}); err != nil {
+		t.Error(err)
+	}
+}
+
 // interleavedStore runs between after each read of a webhook endpoint,
 // standing in for another writer that changes the endpoint while the
 // Service holds the record it read.
@@ -163,21 +183,10 @@ func TestPatchKeepsDisableMadeAfterItsRead(t *testing.T) {
 		if reads != 1 {
 			return
 		}
-		d := &store.Delivery{Channel: store.ChannelWebhook, TargetID: ep.ID, UserID: "alice",
-			EventType: "workflow.completed", MaxAttempts: 1}
-		res, err := fx.st.EnqueueDeliveries(ctx, []*store.Delivery{d})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		_, err = fx.st.RecordAttempts(ctx, store.RecordParams{Now: time.Now(), Records: []store.AttemptRecord{{
-			Attempt: store.Attempt{DeliveryID: res[0].ID, Status: store.AttemptFailed, ResponseStatus: 410,
-				StartedAt: time.Now()},
-			Status: store.StatusFailed, DisableReason: "410 Gone",
-		}}})
-		if err != nil {
-			t.Error(err)
-		}
+		recordOneAttempt(t, fx.st, store.ChannelWebhook, ep.ID, time.Now(), store.AttemptRecord{
+			Attempt: store.Attempt{Status: store.AttemptFailed, ResponseStatus: 410},
+			Status:  store.StatusFailed, DisableReason: "410 Gone",
+		})
 	}
 
 	got, err := fx.svc.PatchWebhookEndpoint(ctx, Caller{UserID: "alice"}, ep.ID, WebhookInput{Name: ptr("renamed")})

@@ -23,16 +23,10 @@ func TestPatchKeepsConcurrentLastError(t *testing.T) {
 		if reads != 1 {
 			return
 		}
-		d := &store.Delivery{Channel: store.ChannelWebhook, TargetID: ep.ID, UserID: "alice",
-			EventType: "workflow.completed", MaxAttempts: 3}
-		res, err := fx.st.EnqueueDeliveries(ctx, []*store.Delivery{d})
-		require.NoError(t, err)
-		_, err = fx.st.RecordAttempts(ctx, store.RecordParams{Now: failedAt, Records: []store.AttemptRecord{{
-			Attempt: store.Attempt{DeliveryID: res[0].ID, Status: store.AttemptFailed, ResponseStatus: 500,
-				ErrorMessage: "HTTP 500", StartedAt: failedAt},
-			Status: store.StatusRetrying, NextAttemptAt: failedAt.Add(time.Minute),
-		}}})
-		require.NoError(t, err)
+		recordOneAttempt(t, fx.st, store.ChannelWebhook, ep.ID, failedAt, store.AttemptRecord{
+			Attempt: store.Attempt{Status: store.AttemptFailed, ResponseStatus: 500, ErrorMessage: "HTTP 500"},
+			Status:  store.StatusRetrying, NextAttemptAt: failedAt.Add(time.Minute),
+		})
 	}
 
 	_, err := fx.svc.PatchWebhookEndpoint(ctx, Caller{UserID: "alice"}, ep.ID, WebhookInput{Name: ptr("renamed")})
@@ -67,15 +61,10 @@ func TestPatchKeepsConcurrentSlackLastUse(t *testing.T) {
 		if reads != 1 {
 			return
 		}
-		d := &store.Delivery{Channel: store.ChannelSlack, TargetID: rec.ID, UserID: "alice",
-			EventType: "system.alert", MaxAttempts: 3}
-		res, err := fx.st.EnqueueDeliveries(ctx, []*store.Delivery{d})
-		require.NoError(t, err)
-		_, err = fx.st.RecordAttempts(ctx, store.RecordParams{Now: usedAt, Records: []store.AttemptRecord{{
-			Attempt: store.Attempt{DeliveryID: res[0].ID, Status: store.AttemptSuccess, StartedAt: usedAt},
+		recordOneAttempt(t, fx.st, store.ChannelSlack, rec.ID, usedAt, store.AttemptRecord{
+			Attempt: store.Attempt{Status: store.AttemptSuccess},
 			Status:  store.StatusSuccess,
-		}}})
-		require.NoError(t, err)
+		})
 	}
 
 	_, err := fx.svc.PatchSlackIntegration(ctx, Caller{UserID: "alice"}, rec.ID,
