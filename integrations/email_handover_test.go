@@ -91,10 +91,9 @@ func TestEmailIdempotentAfterSettingsCreated(t *testing.T) {
 }
 
 // TestEmailHandoverRacesDispatch dispatches one workflow run twice as
-// above, but the user's settings are created while the second Dispatch
-// holds the routes it read before they existed, so that Dispatch enqueues
-// to the host's address after CreateEmailSettings moved the first delivery
-// away from it.
+// above. This time the settings are created while the second Dispatch
+// holds routes read before they existed. So that Dispatch enqueues to the
+// host's address after CreateEmailSettings moved the first delivery away.
 func TestEmailHandoverRacesDispatch(t *testing.T) {
 	e, racing := hostEmailEnv(t)
 	ctx := context.Background()

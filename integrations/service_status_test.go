@@ -133,9 +133,9 @@ func recordOneAttempt(t *testing.T, st store.Store, channel store.Channel, targe
 	}
 }
 
-// interleavedStore runs between after each read of a webhook endpoint,
-// standing in for another writer that changes the endpoint while the
-// Service holds the record it read.
+// interleavedStore runs between after each read of a webhook endpoint or
+// a Slack integration, standing in for another writer that changes the
+// record while the Service holds the copy it read.
 type interleavedStore struct {
 	store.Store
 	reads   int
@@ -144,12 +144,24 @@ type interleavedStore struct {
 
 func (s *interleavedStore) GetWebhookEndpoint(ctx context.Context, a store.Access, id string) (*store.WebhookEndpoint, error) {
 	rec, err := s.Store.GetWebhookEndpoint(ctx, a, id)
+	s.afterRead(err)
+
+	return rec, err
+}
+
+func (s *interleavedStore) GetSlackIntegration(ctx context.Context, a store.Access, id string) (*store.SlackIntegration, error) {
+	rec, err := s.Store.GetSlackIntegration(ctx, a, id)
+	s.afterRead(err)
+
+	return rec, err
+}
+
+// afterRead counts a read and runs between after a successful one.
+func (s *interleavedStore) afterRead(err error) {
 	s.reads++
 	if err == nil && s.between != nil {
 		s.between(s.reads)
 	}
-
-	return rec, err
 }
 
 // interleavedFixture returns a Service on an interleavedStore, and an

@@ -45,9 +45,9 @@ func TestPatchKeepsConcurrentLastError(t *testing.T) {
 // keep the integration's last-used time.
 func TestPatchKeepsConcurrentSlackLastUse(t *testing.T) {
 	t.Parallel()
-	var wrapped *interleavedSlackStore
+	var wrapped *interleavedStore
 	fx := newServiceFixture(t, func(c *Config) {
-		wrapped = &interleavedSlackStore{Store: c.Store}
+		wrapped = &interleavedStore{Store: c.Store}
 		c.Store = wrapped
 	})
 	ctx := context.Background()
@@ -76,24 +76,6 @@ func TestPatchKeepsConcurrentSlackLastUse(t *testing.T) {
 	require.True(t, stored.NotifyWorkflowCompletion)
 	require.True(t, usedAt.Equal(stored.LastUsedAt), "last used = %s, want %s: the patch erased the use recorded after its read",
 		stored.LastUsedAt, usedAt)
-}
-
-// interleavedSlackStore runs between after each read of a Slack
-// integration, as interleavedStore does for webhook endpoints.
-type interleavedSlackStore struct {
-	store.Store
-	reads   int
-	between func(reads int)
-}
-
-func (s *interleavedSlackStore) GetSlackIntegration(ctx context.Context, a store.Access, id string) (*store.SlackIntegration, error) {
-	rec, err := s.Store.GetSlackIntegration(ctx, a, id)
-	s.reads++
-	if err == nil && s.between != nil {
-		s.between(s.reads)
-	}
-
-	return rec, err
 }
 
 // TestPatchAcceptsLegacyStoredHeaders stores an endpoint as
