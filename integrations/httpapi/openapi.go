@@ -47,7 +47,8 @@ var requiredOnCreate = map[string][]string{
 var statusDescriptions = map[int]string{
 	200: "OK", 201: "Created", 202: "Accepted: queued", 204: "No Content",
 	400: "Invalid request, or the remote service rejected our credentials or configuration",
-	401: "Authentication required", 404: "Not found, not yours, or a malformed id",
+	401: "Authentication required", 403: "A browser's request from another origin; see Options.CrossOrigin",
+	404: "Not found, not yours, or a malformed id",
 	405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
 	429: "The remote service rate-limited us; see Retry-After",
 	500: "Internal error", 502: "The remote service failed or was unreachable",
@@ -156,6 +157,9 @@ func (rt route) allStatuses() []int {
 		out = append(out, http.StatusServiceUnavailable)
 		if rt.request != "" {
 			out = append(out, http.StatusRequestEntityTooLarge)
+		}
+		if rt.method != http.MethodGet {
+			out = append(out, http.StatusForbidden) // a browser's cross-origin write
 		}
 	}
 	seen := map[int]bool{}
