@@ -119,6 +119,13 @@ func (d *Dispatcher) reserve(deliveries []*store.Delivery, timeouts []time.Durat
 	}
 	var h *handoff
 	for i, del := range deliveries {
+		if del.Channel == store.ChannelEmail && del.TargetID == store.UserEmailTarget(del.UserID) {
+			// The store may write this delivery under the id of email
+			// settings created since the routes were read, and slots and
+			// parked lines must count it under the stored id: a claim
+			// returns it with that id.
+			continue
+		}
 		place, lease := r.place(del, timeouts[i])
 		if place == heldNone {
 			continue
@@ -179,15 +186,19 @@ func (h *handoff) deliver(deliveries []*store.Delivery, results []store.EnqueueR
 			r.jobs <- del
 		case h.places[i] == heldSlot:
 			r.finish(del)
-		case h.places[i] == heldParked:
+		case h.places[i] == heldParked && written(i):
 			r.mu.Lock()
-			if written(i) {
-				r.parked[del.TargetID] = append(r.parked[del.TargetID], newParked(del, h.leases[i]))
-			} else {
-				r.unpark(del)
-			}
+			r.parked[del.TargetID] = append(r.parked[del.TargetID], newParked(del, h.leases[i]))
 			r.startParked(del.TargetID)
 			r.mu.Unlock()
+		case h.places[i] == heldParked:
+			// A duplicate or a failed write frees its place, which may leave
+			// the run low on work with a retry due: wake the claim loop as a
+			// freed worker slot does.
+			r.mu.Lock()
+			r.unpark(del)
+			r.startParked(del.TargetID)
+			r.wakeIfLow()
 		}
 	}
 }

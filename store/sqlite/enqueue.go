@@ -298,9 +298,13 @@ func insertChunk(ctx context.Context, stmt func(string) (*sql.Stmt, error), st *
 func (s *Store) resolveDuplicates(ctx context.Context, tx *sql.Tx, deliveries []*store.Delivery, inserted map[string]bool,
 	results []store.EnqueueResult) error {
 	var existing *sql.Stmt
+	first := make(map[string]bool, len(deliveries)) // inserted ids already reported as new
 	for i, d := range deliveries {
 		if inserted[d.ID] {
-			results[i] = store.EnqueueResult{ID: d.ID}
+			// An exact repeat in one call (store.CheckRepeatedID) is one
+			// row: only the first delivery with the id is new.
+			results[i] = store.EnqueueResult{ID: d.ID, Duplicate: first[d.ID]}
+			first[d.ID] = true
 			continue
 		}
 		if existing == nil {

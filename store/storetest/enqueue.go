@@ -16,6 +16,7 @@ func enqueueTests() []conformanceTest {
 		{"Enqueue/IdempotencyKey", testEnqueueIdempotency},
 		{"Enqueue/InvalidBatchWritesNothing", testEnqueueInvalid},
 		{"Enqueue/TakenIDWritesNothing", testEnqueueTakenID},
+		{"Enqueue/ExactRepeatIsDuplicate", testEnqueueExactRepeat},
 		{"Enqueue/ReturnsCopies", testEnqueueCopies},
 	}
 }
@@ -210,4 +211,26 @@ func testEnqueueCopies(t *testing.T, s store.Store) {
 	again := getDelivery(t, s, d.ID)
 	require.Equal(t, byte('{'), again.Payload[0], "payload changed through a returned slice")
 	require.Empty(t, again.Attempts, "attempts changed through a returned slice")
+}
+
+// testEnqueueExactRepeat gives one delivery twice in one call, with one id,
+// target and idempotency key.
+func testEnqueueExactRepeat(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "a")
+	first := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
+	first.ID, first.IdempotencyKey = store.NewID(), "run-1"
+	repeat := *first
+
+	res, err := s.EnqueueDeliveries(t.Context(), []*store.Delivery{first, &repeat})
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	require.False(t, res[0].Duplicate, "the first is new")
+	// Contract: an exact repeat in one call is a duplicate of the first, so
+	// a caller does not count it as a second new delivery.
+	require.Equal(t, first.ID, res[1].ID, "the repeat names the first")
+	require.True(t, res[1].Duplicate, "the repeat is a duplicate")
+
+	list, err := s.ListDeliveries(t.Context(), store.DeliveryQuery{Access: store.AsAdmin()})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "one stored delivery")
 }
