@@ -130,8 +130,12 @@ func (s *Store) checkNewDelivery(d *store.Delivery) error {
 	if d.Status != "" && !validStatus(d.Status) {
 		return fmt.Errorf("unknown status %q: %w", d.Status, store.ErrInvalid)
 	}
-	if _, used := s.deliveries[d.ID]; d.ID != "" && used {
-		return fmt.Errorf("delivery id %q is already used: %w", d.ID, store.ErrConflict)
+	if old, used := s.deliveries[d.ID]; d.ID != "" && used {
+		// The same delivery given again, with its target and key, is a
+		// duplicate, which the key resolves.
+		if d.IdempotencyKey == "" || old.IdempotencyKey != d.IdempotencyKey || old.TargetID != s.storedTarget(d) {
+			return fmt.Errorf("delivery id %q is already used: %w", d.ID, store.ErrConflict)
+		}
 	}
 
 	return nil

@@ -214,7 +214,7 @@ func testEnqueueCopies(t *testing.T, s store.Store) {
 }
 
 // testEnqueueExactRepeat gives one delivery twice in one call, with one id,
-// target and idempotency key.
+// target and idempotency key, and then once more in another call.
 func testEnqueueExactRepeat(t *testing.T, s store.Store) {
 	e := CreateWebhookEndpoint(t, s, "alice", "a")
 	first := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
@@ -225,6 +225,12 @@ func testEnqueueExactRepeat(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, res, 2)
 	require.False(t, res[0].Duplicate, "the first is new")
+	later := repeat
+	again, err := s.EnqueueDeliveries(t.Context(), []*store.Delivery{&later})
+	// Contract: so is the same delivery given again in a later call.
+	require.NoError(t, err, "the same delivery in a later call")
+	require.True(t, again[0].Duplicate, "the same delivery in a later call")
+	require.Equal(t, first.ID, again[0].ID)
 	// Contract: an exact repeat in one call is a duplicate of the first, so
 	// a caller does not count it as a second new delivery.
 	require.Equal(t, first.ID, res[1].ID, "the repeat names the first")
