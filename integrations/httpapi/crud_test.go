@@ -15,6 +15,11 @@ func TestGitHubCRUD(t *testing.T) {
 	e.expect(r, http.StatusCreated)
 	rec := r.json(t)
 	id := rec["id"].(string)
+	if got, want := r.header.Get("Location"), prefix+"github/"+id+"/"; got != want {
+		t.Errorf("Location = %q, want %q", got, want)
+	}
+	get := e.do("GET", r.header.Get("Location"), "alice", nil)
+	e.expect(get, http.StatusOK)
 	if rec["user"] != "alice" {
 		t.Errorf("user = %v, want alice", rec["user"])
 	}

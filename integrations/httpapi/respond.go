@@ -39,6 +39,13 @@ func writeFields(w http.ResponseWriter, fields map[string]string) {
 	writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid request", Fields: fields})
 }
 
+// created writes v with 201 and a Location header naming the new record's
+// path, relative to the handler's prefix.
+func (h *handler) created(w http.ResponseWriter, path string, v any) {
+	w.Header().Set("Location", h.opts.Prefix+path)
+	writeJSON(w, http.StatusCreated, v)
+}
+
 // fail writes err with its documented status. conflict is the message of
 // a 409. Internal errors are logged with the request id and written
 // without detail.

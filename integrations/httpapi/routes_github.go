@@ -84,7 +84,7 @@ func (h *handler) createGitHub(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, githubConflict)
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewGitHub(rec))
+	h.created(w, "github/"+rec.ID+"/", viewGitHub(rec))
 }
 
 func (h *handler) getGitHub(w http.ResponseWriter, r *http.Request) {

@@ -70,7 +70,7 @@ func (h *handler) createSlack(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, "")
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewSlack(rec))
+	h.created(w, "slack/"+rec.ID+"/", viewSlack(rec))
 }
 
 func (h *handler) getSlack(w http.ResponseWriter, r *http.Request) {

@@ -85,7 +85,7 @@ func (h *handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	v := viewWebhook(rec)
 	v.Secret = generated
-	writeJSON(w, http.StatusCreated, v)
+	h.created(w, "webhooks/"+rec.ID+"/", v)
 }
 
 func (h *handler) getWebhook(w http.ResponseWriter, r *http.Request) {
