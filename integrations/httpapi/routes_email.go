@@ -34,7 +34,23 @@ func (h *handler) emailRoutes() []route {
 			statuses: []int{200, 400, 409, 413}, request: "EmailSettingsInput", response: "EmailSettings", handle: h.updateEmail(false)},
 		{method: "POST", path: "email/test-email/", summary: "Send a test email to the caller's address", tag: "email",
 			statuses: []int{200, 400, 429, 502, 504}, response: "SentStatus", handle: h.testEmail},
+		{method: "GET", path: "email-settings/", summary: "List stored email settings: the caller's, or every user's for an admin (?user_id= filters)", tag: "email",
+			statuses: []int{200, 400}, response: "EmailSettings", list: true, handle: h.listEmail},
 	}
+}
+
+func (h *handler) listEmail(w http.ResponseWriter, r *http.Request) {
+	p, ok := parsePage(w, r)
+	if !ok {
+		return
+	}
+	opts := integrations.ListOptions{UserID: p.userID, Limit: p.limit + 1, Offset: p.offset}
+	recs, err := h.svc.ListEmailSettings(r.Context(), caller(r), opts)
+	if err != nil {
+		h.fail(w, r, err, "")
+		return
+	}
+	writeList(w, r, p, recs, viewEmail)
 }
 
 func (h *handler) getEmail(w http.ResponseWriter, r *http.Request) {

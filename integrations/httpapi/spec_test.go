@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -343,4 +344,42 @@ func TestRemoteFailureStatuses(t *testing.T) {
 	e.slack.FailNext("chat.postMessage", 5, fakeslack.Failure{Status: 500})
 	r = e.do("POST", "slack/"+id+"/test-message/", "alice", nil)
 	e.expect(r, http.StatusBadGateway)
+}
+
+// TestEmailSettingsList lists stored email settings as their owners and
+// as an admin.
+func TestEmailSettingsList(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, user := range []string{"alice", "bob"} {
+		e.expect(e.do("GET", "email/", user, nil), http.StatusOK) // created on first read
+	}
+
+	users := func(r response) []string {
+		t.Helper()
+		e.expect(r, http.StatusOK)
+		var list []map[string]any
+		if err := json.Unmarshal(r.body, &list); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, rec := range list {
+			out = append(out, rec["user"].(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := users(e.do("GET", "email-settings/", "alice", nil)); !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("alice sees %v, want only her own", got)
+	}
+	if got := users(e.do("GET", "email-settings/", "admin:root", nil)); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Errorf("admin sees %v, want alice and bob", got)
+	}
+	if got := users(e.do("GET", "email-settings/?user_id=bob", "admin:root", nil)); !slices.Equal(got, []string{"bob"}) {
+		t.Errorf("admin filtered by bob sees %v", got)
+	}
+	page := e.do("GET", "email-settings/?limit=1", "admin:root", nil)
+	if got := users(page); len(got) != 1 || page.header.Get("Link") == "" {
+		t.Errorf("limit 1: %v, Link %q", got, page.header.Get("Link"))
+	}
 }
