@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hishamos/integrations-external/store"
@@ -75,10 +76,59 @@ func (s *Service) GetDelivery(ctx context.Context, c Caller, id string) (*store.
 	return d, nil
 }
 
+// ErrTargetInactive is returned by RetryDelivery when the delivery's target,
+// a webhook endpoint or a Slack or GitHub integration, is inactive, so the
+// retry would fail at once. Re-enable the target, then retry.
+var ErrTargetInactive = errors.New("integrations: the delivery's target is inactive: re-enable it, then retry")
+
+// targetActive reports whether the target of d is active. Email settings
+// have no active flag, and a target that is gone counts as active: the
+// store's retry then decides.
+func (s *Service) targetActive(ctx context.Context, c Caller, d *store.Delivery) (bool, error) {
+	var active bool
+	var err error
+	switch d.Channel {
+	case store.ChannelWebhook:
+		var rec *store.WebhookEndpoint
+		if rec, err = s.st.GetWebhookEndpoint(ctx, c.access(), d.TargetID); err == nil {
+			active = rec.IsActive
+		}
+	case store.ChannelSlack:
+		var rec *store.SlackIntegration
+		if rec, err = s.st.GetSlackIntegration(ctx, c.access(), d.TargetID); err == nil {
+			active = rec.IsActive
+		}
+	case store.ChannelGitHub:
+		var rec *store.GitHubIntegration
+		if rec, err = s.st.GetGitHubIntegration(ctx, c.access(), d.TargetID); err == nil {
+			active = rec.IsActive
+		}
+	default:
+		return true, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+
+	return active, err
+}
+
 // RetryDelivery puts a final delivery back in the queue with one more
 // attempt and wakes the workers. A delivery that is still pending or
-// retrying is an error wrapping store.ErrConflict.
+// retrying is an error wrapping store.ErrConflict, and one whose target is
+// inactive is ErrTargetInactive.
 func (s *Service) RetryDelivery(ctx context.Context, c Caller, id string) (*store.Delivery, error) {
+	current, err := s.st.GetDelivery(ctx, c.access(), id)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: retry delivery %q: %w", id, err)
+	}
+	active, err := s.targetActive(ctx, c, current)
+	if err != nil {
+		return nil, fmt.Errorf("integrations: retry delivery %q: %w", id, err)
+	}
+	if !active {
+		return nil, fmt.Errorf("integrations: retry delivery %q: %w", id, ErrTargetInactive)
+	}
 	d, err := s.st.RetryDelivery(ctx, store.RetryParams{Access: c.access(), ID: id, Now: s.now()})
 	if err != nil {
 		return nil, fmt.Errorf("integrations: retry delivery %q: %w", id, err)

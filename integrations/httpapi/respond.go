@@ -63,6 +63,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, confli
 		writeError(w, http.StatusConflict, "the record changed while this request ran: read it again and retry")
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, conflict)
+	case errors.Is(err, integrations.ErrTargetInactive):
+		writeError(w, http.StatusConflict, "the delivery's target is inactive: re-enable it, then retry")
 	case errors.Is(err, integrations.ErrNoUser):
 		writeError(w, http.StatusUnauthorized, "authentication required")
 	case errors.Is(err, store.ErrBusy):

@@ -214,6 +214,34 @@ func TestWebhookTestAndDeliveries(t *testing.T) {
 	e.expect(r, http.StatusConflict)
 }
 
+// TestRetryToInactiveEndpoint retries a failed delivery of a paused
+// endpoint, then of the endpoint switched on again.
+func TestRetryToInactiveEndpoint(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	recv := fakereceiver.New(t, fakereceiver.Respond(400, nil, "bad"))
+	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "hook", "url": recv.URL})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+	r = e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
+	e.expect(r, http.StatusOK)
+	delivery := r.json(t)["delivery_id"].(string)
+	e.expect(e.do("PATCH", "webhooks/"+id+"/", "alice", map[string]any{"is_active": false}), http.StatusOK)
+
+	r = e.do("POST", "webhook-deliveries/"+delivery+"/retry/", "alice", nil)
+	e.expect(r, http.StatusConflict)
+	if got := r.json(t)["error"]; got != "the delivery's target is inactive: re-enable it, then retry" {
+		t.Errorf("error = %v", got)
+	}
+	got := e.do("GET", "webhook-deliveries/"+delivery+"/", "alice", nil)
+	if status := got.json(t)["status"]; status != "failed" {
+		t.Errorf("status = %v after a rejected retry, want failed", status)
+	}
+
+	e.expect(e.do("PATCH", "webhooks/"+id+"/", "alice", map[string]any{"is_active": true}), http.StatusOK)
+	e.expect(e.do("POST", "webhook-deliveries/"+delivery+"/retry/", "alice", nil), http.StatusAccepted)
+}
+
 func TestWebhookTestTimeout(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
