@@ -20,10 +20,10 @@ const (
 // checkHeaders validates custom webhook request headers: the count and
 // sizes here, then names, values and the reserved names (the signature,
 // event and delivery headers, framing headers) with webhook.ValidateHeaders.
-// given reports whether the request set the headers. Only then do a left
-// over mask and names repeated in another case count as errors, so that an
-// endpoint stored before those rules can still be changed otherwise.
-func checkHeaders(f fieldErrors, headers map[string]string, names webhook.HeaderNames, given bool) {
+// setByRequest reports whether the request set the headers. Only then are
+// a leftover mask and a name repeated in another case errors, so an
+// endpoint stored before those rules can still be changed in other fields.
+func checkHeaders(f fieldErrors, headers map[string]string, names webhook.HeaderNames, setByRequest bool) {
 	if len(headers) > maxHeaders {
 		f.add("headers", "must have at most "+strconv.Itoa(maxHeaders)+" entries")
 		return
@@ -35,7 +35,7 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 			f.add("headers", "header names must be 1 to 100 letters, digits or !#$%&'*+-.^_`|~")
 		case len(value) > maxHeaderValueBytes:
 			f.add("headers", "header "+canonical+" value must be at most "+strconv.Itoa(maxHeaderValueBytes)+" bytes")
-		case given && value == MaskedHeaderValue:
+		case setByRequest && value == MaskedHeaderValue:
 			// mergeHeaders replaced every mask that has a stored value.
 			f.add("headers", "header "+canonical+" is "+MaskedHeaderValue+", which keeps a stored value, "+
 				"but the endpoint has no stored "+canonical+" header: send the real value")
@@ -46,7 +46,7 @@ func checkHeaders(f fieldErrors, headers map[string]string, names webhook.Header
 	if len(f) > 0 {
 		return
 	}
-	if given {
+	if setByRequest {
 		spelled := map[string]string{}
 		for _, name := range slices.Sorted(maps.Keys(headers)) {
 			canonical := http.CanonicalHeaderKey(name)

@@ -249,12 +249,12 @@ func (r *run) scheduleStoredRetries() {
 		return
 	}
 	if !found || !next.After(r.d.cfg.Now()) {
-		return // due now: the next claim takes it
+		return // due now, so the next claim takes it
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.due) > 0 && !r.due[0].After(next) {
-		return // the run wakes by then already, and looks again after that claim
+		return // the run wakes by then already and reads the store again after that claim
 	}
 	heap.Push(&r.due, next)
 }
@@ -266,9 +266,9 @@ func (r *run) untilNextPoll() time.Duration {
 	now := r.d.cfg.Now()
 	r.mu.Lock()
 	var next time.Time
-	// A retry due already waits for a free slot when the run has work
-	// enough: freeing the slot wakes the claim loop, so a timer for it would
-	// only spin.
+	// While the run is not low on work, a retry that is due already waits
+	// for a freed slot, and freeing one wakes the claim loop. A timer for
+	// that retry would only fire again and again.
 	if len(r.due) > 0 && (r.due[0].After(now) || r.lowOnWork()) {
 		next = r.due[0]
 	}
@@ -346,8 +346,8 @@ func (r *run) claimOnce() (bool, error) {
 	}
 	r.mu.Unlock()
 	if sawAll {
-		// Retries that this run did not schedule, such as those of an
-		// earlier run, wait in the store: wake for the next of them.
+		// Retries that this run did not schedule, such as an earlier run's,
+		// wait in the store. Set a timer for the next of them.
 		r.scheduleStoredRetries()
 	}
 

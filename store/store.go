@@ -18,8 +18,8 @@ import (
 //     only recorded attempts write; ownership never changes. The caller reads,
 //     changes and writes back (see integrations.Service for merge rules).
 //     An Update applies only when the record's UpdatedAt equals the stored
-//     one, so a change made after the caller's read is not overwritten:
-//     otherwise it returns ErrStale. A zero UpdatedAt skips this check.
+//     one, so a change made after the caller's read is not overwritten.
+//     Otherwise it returns ErrStale. A zero UpdatedAt skips this check.
 //     Update sets UpdatedAt later than before, even within one clock tick.
 //     Recording an attempt does so too when it disables a target, and when
 //     it sets the last-used or last-error values of a Slack integration, a

@@ -39,8 +39,8 @@ func writeFields(w http.ResponseWriter, fields map[string]string) {
 	writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid request", Fields: fields})
 }
 
-// created writes v with 201 and a Location header naming the new record's
-// path, relative to the handler's prefix.
+// created writes v with 201 and a Location header: the handler's prefix
+// followed by path, the new record's path below it.
 func (h *handler) created(w http.ResponseWriter, path string, v any) {
 	w.Header().Set("Location", h.opts.Prefix+path)
 	writeJSON(w, http.StatusCreated, v)

@@ -134,7 +134,8 @@ func (s *Store) checkNewDelivery(d *store.Delivery) error {
 		// The same delivery given again, with its target and key, is a
 		// duplicate, which the key resolves.
 		if d.IdempotencyKey == "" || old.IdempotencyKey != d.IdempotencyKey || old.TargetID != s.storedTarget(d) {
-			return fmt.Errorf("delivery id %q is already used: %w", d.ID, store.ErrConflict)
+			return fmt.Errorf("delivery id %q is already used by another delivery: "+
+				"leave Delivery.ID empty to get a new id: %w", d.ID, store.ErrConflict)
 		}
 	}
 

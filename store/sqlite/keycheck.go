@@ -21,12 +21,13 @@ var sealedColumns = []struct{ table, column string }{
 // fails Open rather than every later read of those records.
 func (s *Store) checkKeys(ctx context.Context) error {
 	for _, c := range sealedColumns {
-		// A sealed value is "enc:v1:<key id>:<data>": one row per key id.
+		// A sealed value is "enc:v1:<key id>:<data>", so grouping by the key
+		// id reads one row per key.
 		kid := `substr(` + c.column + `, 8, instr(substr(` + c.column + `, 8), ':') - 1)`
 		rows, err := s.writer.QueryContext(ctx, `SELECT id, `+c.column+` FROM `+c.table+
 			` WHERE `+c.column+` LIKE 'enc:%' GROUP BY `+kid)
 		if err != nil {
-			return fmt.Errorf("sqlite: open %s: read the stored secrets: %w", s.path, wrapDriver(err))
+			return fmt.Errorf("sqlite: open %s: reading the stored secrets failed: %w", s.path, wrapDriver(err))
 		}
 		var failure error
 		for rows.Next() && failure == nil {

@@ -312,9 +312,7 @@ func TestWrongKeyFailsOpen(t *testing.T) {
 	ctx := t.Context()
 	path := tempPath(t)
 	s := openAt(t, path, nil)
-	e := store.NewWebhookEndpoint("alice")
-	e.Secret = store.NewSecret("whsec-wrong-key")
-	require.NoError(t, s.CreateWebhookEndpoint(ctx, e))
+	createEndpointWithSecret(t, s, "whsec-wrong-key", "")
 	require.NoError(t, s.Close())
 
 	_, err := sqlite.Open(ctx, path, sqlite.Options{Keys: testKeyring(t, otherKey)})
@@ -370,10 +368,7 @@ func TestResealSecrets(t *testing.T) {
 	ctx := t.Context()
 	path := tempPath(t)
 	old := openAt(t, path, nil)
-	e := store.NewWebhookEndpoint("alice")
-	e.Secret = store.NewSecret("whsec-reseal")
-	e.PreviousSecret = store.NewSecret("whsec-previous")
-	require.NoError(t, old.CreateWebhookEndpoint(ctx, e))
+	e := createEndpointWithSecret(t, old, "whsec-reseal", "whsec-previous")
 	slack := store.NewSlackIntegration("alice")
 	slack.ChannelID, slack.BotToken = "C1", store.NewSecret("xoxb-reseal")
 	require.NoError(t, old.CreateSlackIntegration(ctx, slack))
@@ -399,6 +394,20 @@ func TestResealSecrets(t *testing.T) {
 	gotSlack, err := newOnly.GetSlackIntegration(ctx, store.AsUser("alice"), slack.ID)
 	require.NoError(t, err)
 	require.Equal(t, "xoxb-reseal", gotSlack.BotToken.Reveal())
+}
+
+// createEndpointWithSecret stores an endpoint of alice with the given
+// secret, and previous secret when it is not empty.
+func createEndpointWithSecret(t *testing.T, s *sqlite.Store, secret, previous string) *store.WebhookEndpoint {
+	t.Helper()
+	e := store.NewWebhookEndpoint("alice")
+	e.Secret = store.NewSecret(secret)
+	if previous != "" {
+		e.PreviousSecret = store.NewSecret(previous)
+	}
+	require.NoError(t, s.CreateWebhookEndpoint(t.Context(), e))
+
+	return e
 }
 
 func sealedKeyID(t *testing.T, path, endpointID string) string {
