@@ -498,3 +498,49 @@ func TestEndpointChangeTakesEffectAtOnce(t *testing.T) {
 	assert.Equal(t, store.StatusFailed, got[0].Status, "an inactive endpoint is not sent to")
 	assert.Len(t, second.Requests(), 1)
 }
+
+// TestSecretSetByHandEndsRotationOverlap rotates a secret and then sets one
+// by hand: the next delivery is signed with the new secret alone, not with
+// the secret the rotation replaced. Removing the secret then stops signing.
+func TestSecretSetByHandEndsRotationOverlap(t *testing.T) {
+	e := newEnv(t, "sqlite", nil)
+	rcv := fakereceiver.New(t, fakereceiver.OK())
+	ep := e.addWebhook(t, rcv.URL, nil)
+	ctx := context.Background()
+	caller := integrations.Caller{UserID: testUser}
+	send := func(run string, n int) fakereceiver.Request {
+		t.Helper()
+		ids, err := e.d.CommandExecuted(ctx, integrations.CommandResult{
+			CommandName: "deploy", ExecutionID: run, UserID: testUser, Status: integrations.StatusSuccess,
+		})
+		require.NoError(t, err)
+		e.waitFinal(t, ids)
+		reqs, err := rcv.WaitForRequests(waitCtx(t), n)
+		require.NoError(t, err)
+		return reqs[n-1]
+	}
+
+	_, rotated, err := e.d.Service().RotateWebhookSecret(ctx, caller, ep.ID)
+	require.NoError(t, err)
+	req := send("run-1", 1)
+	assert.Equal(t, webhook.SignHishamOS(webhook.Secret(rotated), req.Body)+", "+
+		webhook.SignHishamOS(webhook.Secret(hookSecret), req.Body),
+		req.Header.Get("X-HishamOS-Signature"), "during the overlap both secrets sign")
+
+	manual := "manual-secret"
+	_, err = e.d.Service().PatchWebhookEndpoint(ctx, caller, ep.ID, integrations.WebhookInput{Secret: &manual})
+	require.NoError(t, err)
+	req = send("run-2", 2)
+	assert.Equal(t, webhook.SignHishamOS(webhook.Secret(manual), req.Body), req.Header.Get("X-HishamOS-Signature"),
+		"a secret set by hand signs alone")
+
+	// Rotate again, then remove the secret: nothing signs any more.
+	_, _, err = e.d.Service().RotateWebhookSecret(ctx, caller, ep.ID)
+	require.NoError(t, err)
+	none := ""
+	got, err := e.d.Service().PatchWebhookEndpoint(ctx, caller, ep.ID, integrations.WebhookInput{Secret: &none})
+	require.NoError(t, err)
+	assert.False(t, got.PreviousSecret.IsSet(), "the rotated-out secret is gone")
+	req = send("run-3", 3)
+	assert.Empty(t, req.Header.Get("X-HishamOS-Signature"), "an endpoint without a secret sends no signature")
+}

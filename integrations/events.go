@@ -3,6 +3,8 @@ package integrations
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 )
 
@@ -85,6 +87,9 @@ func (w WorkflowRun) Event(now time.Time) (Event, error) {
 	if w.UserID == "" {
 		return Event{}, fmt.Errorf("integrations: workflow %q: missing UserID", w.WorkflowName)
 	}
+	if strings.TrimSpace(w.WorkflowName) == "" {
+		return Event{}, fmt.Errorf("integrations: workflow %q: missing WorkflowName: messages and issues name the workflow", w.WorkflowID)
+	}
 	p := workflowPayload{
 		Event:        EventWorkflowCompleted,
 		WorkflowID:   w.WorkflowID,
@@ -120,7 +125,7 @@ type CommandResult struct {
 	ResultSummary string // default: built from status, time, cost and error
 	ExecutionTime time.Duration
 	Cost          float64 // in dollars
-	Error         string
+	Error         string  // sent as given, also with StatusSuccess (a warning, say)
 	// FinishedAt is the payload's timestamp. Default: the dispatcher's
 	// clock.
 	FinishedAt time.Time
@@ -174,6 +179,15 @@ func (c CommandResult) Event(now time.Time) (Event, error) {
 	}
 	if c.UserID == "" {
 		return Event{}, fmt.Errorf("integrations: command %q: missing UserID", c.CommandName)
+	}
+	if strings.TrimSpace(c.CommandName) == "" {
+		return Event{}, fmt.Errorf("integrations: command %q: missing CommandName: messages and issues name the command", c.CommandID)
+	}
+	if c.ExecutionTime < 0 {
+		return Event{}, fmt.Errorf("integrations: command %q: ExecutionTime %v is negative", c.CommandName, c.ExecutionTime)
+	}
+	if c.Cost < 0 || math.IsNaN(c.Cost) || math.IsInf(c.Cost, 0) {
+		return Event{}, fmt.Errorf("integrations: command %q: Cost %v: want zero or a positive number of dollars", c.CommandName, c.Cost)
 	}
 	p := commandPayload{
 		Event:         EventCommandExecuted,

@@ -64,7 +64,8 @@ func (s *Service) emailSettingsOrNew(ctx context.Context, c Caller, owner string
 }
 
 // UpdateEmailSettings replaces the email settings of userID (PUT); an empty
-// userID means the caller.
+// userID means the caller. It creates the settings when the user has none
+// and the change is valid; a rejected change creates nothing.
 func (s *Service) UpdateEmailSettings(ctx context.Context, c Caller, userID string, in EmailInput) (*store.EmailSettings, error) {
 	return s.changeEmail(ctx, c, userID, in, true)
 }
@@ -86,9 +87,14 @@ func (s *Service) changeEmailOnce(ctx context.Context, c Caller, userID string, 
 		return nil, err
 	}
 	rec, err := s.st.GetEmailSettings(ctx, c.access(), owner)
-	rec, err = s.emailSettingsOrNew(ctx, c, owner, rec, err)
-	if err != nil {
-		return nil, err
+	isNew := errors.Is(err, store.ErrNotFound)
+	switch {
+	case isNew:
+		// Stored only once the change is valid, so a rejected write
+		// creates nothing.
+		rec = store.NewEmailSettings(owner, s.defaultEmail(ctx, c, owner))
+	case err != nil:
+		return nil, fmt.Errorf("integrations: get email settings of user %q: %w", owner, err)
 	}
 	if replace {
 		rec.NotifyWorkflowCompletion, rec.NotifyCommandExecution = false, false
@@ -103,6 +109,18 @@ func (s *Service) changeEmailOnce(ctx context.Context, c Caller, userID string, 
 	checkEmailAddress(f, rec.EmailAddress)
 	if err := f.err(); err != nil {
 		return nil, err
+	}
+	if isNew {
+		err = s.st.CreateEmailSettings(ctx, rec)
+		if errors.Is(err, store.ErrConflict) {
+			// Another request created them first: retryStale reads
+			// theirs and applies this change to it.
+			err = fmt.Errorf("%w: %w", store.ErrStale, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("integrations: create email settings of user %q: %w", rec.UserID, err)
+		}
+		return rec, nil
 	}
 	if err := s.st.UpdateEmailSettings(ctx, c.access(), rec); err != nil {
 		return nil, fmt.Errorf("integrations: update email settings of user %q: %w", rec.UserID, err)

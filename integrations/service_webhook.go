@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hishamos/integrations-external/store"
 	"github.com/hishamos/integrations-external/webhook"
@@ -15,7 +16,10 @@ import (
 // same nil rules as GitHubInput. Update (PUT) also resets omitted lists and
 // header maps to empty and omitted numbers, method and signature scheme to
 // their defaults. A header value equal to MaskedHeaderValue keeps the
-// stored value of that header.
+// stored value of that header. A Secret that differs from the stored one
+// replaces it at once and ends any rotation overlap, so the secret it
+// replaces no longer signs; RotateWebhookSecret changes secrets with an
+// overlap.
 type WebhookInput struct {
 	Name                        *string
 	URL                         *string
@@ -202,6 +206,14 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id string) 
 func (in WebhookInput) applyTo(rec *store.WebhookEndpoint) {
 	setString(&rec.Name, in.Name)
 	setString(&rec.URL, in.URL)
+	if in.Secret != nil && *in.Secret != rec.Secret.Reveal() {
+		// A secret set by hand replaces the current one at once and ends
+		// any rotation overlap: whoever replaces a leaked secret must not
+		// keep signing with the one it replaced. A rotation is the way to
+		// change secrets with an overlap.
+		rec.PreviousSecret = store.Secret{}
+		rec.PreviousSecretExpiresAt = time.Time{}
+	}
 	setSecret(&rec.Secret, in.Secret)
 	setString(&rec.SignatureScheme, in.SignatureScheme)
 	setBool(&rec.TriggerOnWorkflowCompletion, in.TriggerOnWorkflowCompletion)
@@ -234,7 +246,7 @@ func (s *Service) validateWebhook(ctx context.Context, in WebhookInput, rec *sto
 	case store.SchemeHishamOS, store.SchemeStandard, store.SchemeBoth:
 		err := webhook.ValidateSecret(webhook.Scheme(rec.SignatureScheme), webhook.Secret(rec.Secret.Reveal()))
 		if rec.Secret.IsSet() && err != nil {
-			f.add("secret", "must be whsec_ followed by base64 for the standard and both signature schemes; omit it to have one generated")
+			f.add("secret", "must be whsec_ followed by base64 for the standard and both signature schemes; omit it on create, or rotate the secret, to have one generated")
 		}
 	default:
 		f.add("signature_scheme", "must be hishamos, standard or both")

@@ -411,3 +411,25 @@ func TestEmailSettingsList(t *testing.T) {
 		t.Errorf("limit 1: %v, Link %q", got, page.header.Get("Link"))
 	}
 }
+
+// TestAdminEmailWriteForNewUser writes the email settings of a user who has
+// none, as an administrator: a rejected write creates nothing, and an
+// accepted one creates the settings with the values it gave.
+func TestAdminEmailWriteForNewUser(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("PATCH", "email/?user_id=carol", "admin:root", map[string]any{"email_address": "not an address"})
+	e.expect(r, http.StatusBadRequest)
+	e.expect(e.do("GET", "email/?user_id=carol", "admin:root", nil), http.StatusNotFound)
+
+	r = e.do("PATCH", "email/?user_id=carol", "admin:root",
+		map[string]any{"email_address": "carol@example.com", "notify_system_alerts": true})
+	e.expect(r, http.StatusOK)
+	r = e.do("GET", "email/?user_id=carol", "admin:root", nil)
+	e.expect(r, http.StatusOK)
+	got := r.json(t)
+	if got["email_address"] != "carol@example.com" || got["notify_system_alerts"] != true ||
+		got["notify_workflow_completion"] != true {
+		t.Errorf("created settings = %v, want the given address and alerts on, other flags at their defaults", got)
+	}
+}
