@@ -15,7 +15,7 @@ import (
 )
 
 // TestImpossibleRunsAreRejected dispatches runs whose values no real run
-// has: each call fails with an error that names the field, and no delivery
+// has. Each call fails with an error that names the field, and no delivery
 // is written.
 func TestImpossibleRunsAreRejected(t *testing.T) {
 	e := newEnv(t, "memory", nil)

@@ -65,7 +65,7 @@ func (s *Service) emailSettingsOrNew(ctx context.Context, c Caller, owner string
 
 // UpdateEmailSettings replaces the email settings of userID (PUT); an empty
 // userID means the caller. It creates the settings when the user has none
-// and the change is valid; a rejected change creates nothing.
+// and the change is valid, so a rejected change creates nothing.
 func (s *Service) UpdateEmailSettings(ctx context.Context, c Caller, userID string, in EmailInput) (*store.EmailSettings, error) {
 	return s.changeEmail(ctx, c, userID, in, true)
 }

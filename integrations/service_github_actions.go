@@ -105,7 +105,7 @@ func pullRequestRow(integrationID string, pr github.PullRequest) store.PullReque
 
 // PullRequestFilter selects synced pull requests.
 type PullRequestFilter struct {
-	State  string // "open", "closed" or "" for all
+	State  string // "open", "closed", or "all" or "" for all, as in GitHub's API
 	Limit  int    // zero or less means no limit
 	Offset int
 }
@@ -113,8 +113,12 @@ type PullRequestFilter struct {
 // ListPullRequests returns the synced pull requests of a GitHub
 // integration, highest number first.
 func (s *Service) ListPullRequests(ctx context.Context, c Caller, id string, f PullRequestFilter) ([]*store.PullRequest, error) {
-	if f.State != "" && f.State != "open" && f.State != "closed" {
-		return nil, &ValidationError{Fields: map[string]string{"state": "must be open or closed"}}
+	switch f.State {
+	case "open", "closed", "":
+	case "all":
+		f.State = ""
+	default:
+		return nil, &ValidationError{Fields: map[string]string{"state": "must be open, closed or all"}}
 	}
 	if _, err := s.GetGitHubIntegration(ctx, c, id); err != nil {
 		return nil, err

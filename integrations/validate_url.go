@@ -39,7 +39,11 @@ func (s *Service) webhookURLProblem(ctx context.Context, raw string) string {
 		return "must not contain a user name or password; use headers or the signing secret instead"
 	}
 	if err := webhook.ValidateURL(raw); err != nil {
-		return "is not a valid webhook URL: " + err.Error()
+		var ue *webhook.URLError
+		if errors.As(err, &ue) {
+			return ue.Problem
+		}
+		return "is not a valid webhook URL"
 	}
 	if err := s.d.hooks.CheckDestination(ctx, raw); err != nil {
 		if errors.Is(err, webhook.ErrBlockedDestination) {

@@ -54,7 +54,10 @@
 //     "cost" (dollars) set what the run reports. The response carries the
 //     result, its new execution_id and the delivery_ids.
 //   - POST /api/v1/workflows/{id}/execute/ with {"name": "...", "status":
-//     "completed" or "failed"}: dispatches workflow.completed.
+//     "completed" or "failed", "error_message": "..."}: dispatches
+//     workflow.completed. "error_message" is optional and allowed only
+//     with "failed". Cancelled runs are not notified, so "cancelled" is
+//     rejected.
 //   - GET /healthz: 200 when a read from the database succeeds, else 503.
 //
 // # A session with curl

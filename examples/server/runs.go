@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hishamos/integrations-external/integrations"
@@ -27,7 +28,7 @@ type commandRequest struct {
 
 func (req *commandRequest) validate() map[string]string {
 	fields := map[string]string{}
-	if req.Name == "" {
+	if strings.TrimSpace(req.Name) == "" {
 		fields["name"] = "is required"
 	}
 	checkText(fields, "name", req.Name, maxNameLength)
@@ -122,7 +123,7 @@ type workflowRequest struct {
 
 func (req *workflowRequest) validate() map[string]string {
 	fields := map[string]string{}
-	if req.Name == "" {
+	if strings.TrimSpace(req.Name) == "" {
 		fields["name"] = "is required"
 	}
 	checkText(fields, "name", req.Name, maxNameLength)

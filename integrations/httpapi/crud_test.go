@@ -79,6 +79,10 @@ func TestErrorShapes(t *testing.T) {
 		{"unknown field", "POST", "slack/", "alice", `{"nope": 1}`, 400, `{"error":"invalid request","fields":{"nope":"unknown field; the writable fields are bot_token, channel_id, channel_name, is_active, notify_command_execution, notify_project_updates, notify_system_alerts, notify_workflow_completion, workspace_name"}}`},
 		{"bad url", "POST", "webhooks/", "alice", map[string]any{"name": "n", "url": "ftp://example.com"}, 400,
 			`{"error":"invalid request","fields":{"url":"must use http or https"}}`},
+		{"hex address", "POST", "webhooks/", "alice", map[string]any{"name": "n", "url": "http://0x7f.1/"}, 400,
+			`{"error":"invalid request","fields":{"url":"must write an IPv4 address as four decimal numbers, such as 192.0.2.1"}}`},
+		{"limit zero", "GET", "webhooks/?limit=0", "alice", nil, 400,
+			`{"error":"invalid request","fields":{"limit":"must be a whole number of at least 1 (values above 200 are lowered to 200)"}}`},
 	}
 	for _, c := range cases {
 		r := e.do(c.method, c.path, c.user, c.body)

@@ -28,7 +28,8 @@ func parsePage(w http.ResponseWriter, r *http.Request) (page, bool) {
 		n, err := strconv.Atoi(s)
 		switch {
 		case err != nil || n < 1:
-			problems["limit"] = "must be a whole number from 1 to " + strconv.Itoa(maxLimit)
+			problems["limit"] = "must be a whole number of at least 1 (values above " + strconv.Itoa(maxLimit) +
+				" are lowered to " + strconv.Itoa(maxLimit) + ")"
 		case n > maxLimit:
 			p.limit = maxLimit
 		default:

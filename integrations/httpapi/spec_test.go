@@ -45,6 +45,12 @@ func TestGitHubActions(t *testing.T) {
 	if link := r.header.Get("Link"); !strings.Contains(link, "offset=2") || !strings.Contains(link, `rel="next"`) {
 		t.Errorf("Link = %q, want the next page at offset 2", link)
 	}
+	r = e.do("GET", "github/"+id+"/pull-requests/?state=all", "alice", nil)
+	e.expect(r, http.StatusOK)
+	if n := len(r.list(t)); n != 5 {
+		t.Errorf("state=all lists %d pull requests, want 5", n)
+	}
+	e.expect(e.do("GET", "github/"+id+"/pull-requests/?state=merged", "alice", nil), http.StatusBadRequest)
 	got := e.do("GET", "github/"+id+"/", "alice", nil).json(t)
 	if got["last_sync_at"] == nil || got["last_verified_at"] == nil {
 		t.Errorf("sync and verify times not recorded: %v", got)
