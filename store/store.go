@@ -243,10 +243,11 @@ type RecordParams struct {
 // AttemptRecord is one attempt and the state it leads to.
 type AttemptRecord struct {
 	// Attempt is stored with Number set to the delivery's attempt count
-	// plus one, whatever the caller put there.
+	// plus one, whatever the caller put there, or above the highest stored
+	// number when a late attempt took that one.
 	Attempt Attempt
 	// Status is the delivery's new state: StatusRetrying with
-	// NextAttemptAt, or a final state.
+	// NextAttemptAt, or a final state. Any other status is ErrInvalid.
 	Status        DeliveryStatus
 	NextAttemptAt time.Time
 	// DisableReason, when not empty, deactivates the target (webhook

@@ -21,9 +21,9 @@ func (s *Store) RecordAttempts(_ context.Context, p store.RecordParams) (store.R
 		return store.RecordResult{}, store.ErrClosed
 	}
 	for i, r := range p.Records {
-		if !validStatus(r.Status) {
-			return store.RecordResult{}, fmt.Errorf("memory: record attempt %d of delivery %q: unknown status %q: %w",
-				i+1, r.Attempt.DeliveryID, r.Status, store.ErrInvalid)
+		if r.Status != store.StatusRetrying && !r.Status.Final() {
+			return store.RecordResult{}, fmt.Errorf("memory: record attempt %d of delivery %q: invalid status %q: "+
+				"use retrying, success or failed: %w", i+1, r.Attempt.DeliveryID, r.Status, store.ErrInvalid)
 		}
 	}
 
@@ -36,6 +36,10 @@ func (s *Store) RecordAttempts(_ context.Context, p store.RecordParams) (store.R
 		}
 		a := r.Attempt
 		a.Number = d.AttemptCount + 1
+		if n := len(d.Attempts); n > 0 && d.Attempts[n-1].Number >= a.Number {
+			// Late attempts on a final delivery took this number.
+			a.Number = d.Attempts[n-1].Number + 1
+		}
 		a.StartedAt = utc(a.StartedAt)
 		if a.StartedAt.IsZero() {
 			a.StartedAt = now

@@ -421,6 +421,24 @@ func testRecordOnFinal(t *testing.T, s store.Store) {
 	require.Equal(t, int64(1), gotE.SuccessCount)
 	require.Equal(t, int64(1), gotE.FailureCount)
 	require.Empty(t, claim(t, s, BaseTime().Add(2*time.Hour), 10), "a final delivery stays final")
+
+	// A second late attempt, then a manual retry and its attempt. Contract:
+	// every attempt keeps a number of its own, in the order recorded.
+	record(t, s, store.RecordParams{Now: BaseTime().Add(3 * time.Minute), Records: []store.AttemptRecord{
+		{Attempt: failedAttempt(d.ID, BaseTime().Add(40*time.Second)), Status: store.StatusRetrying,
+			NextAttemptAt: BaseTime().Add(time.Hour)},
+	}})
+	_, err := s.RetryDelivery(t.Context(), store.RetryParams{Access: store.AsAdmin(), ID: d.ID, Now: BaseTime().Add(4 * time.Minute)})
+	require.NoError(t, err)
+	record(t, s, store.RecordParams{Now: BaseTime().Add(5 * time.Minute), Records: []store.AttemptRecord{
+		{Attempt: successAttempt(d.ID, BaseTime().Add(4*time.Minute)), Status: store.StatusSuccess},
+	}})
+	got = getDelivery(t, s, d.ID)
+	numbers := make([]int, len(got.Attempts))
+	for i, a := range got.Attempts {
+		numbers[i] = a.Number
+	}
+	require.Equal(t, []int{1, 2, 3, 4}, numbers, "attempt numbers")
 }
 
 func testRecordUnknown(t *testing.T, s store.Store) {
@@ -447,13 +465,13 @@ func testRecordInvalidStatus(t *testing.T, s store.Store) {
 	d := NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime())
 	Enqueue(t, s, d)
 
-	for _, status := range []store.DeliveryStatus{"", "done"} {
+	for _, status := range []store.DeliveryStatus{"", "done", store.StatusPending} {
 		_, err := s.RecordAttempts(t.Context(), store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
 			{Attempt: successAttempt(d.ID, BaseTime()), Status: store.StatusSuccess},
 			{Attempt: successAttempt(d.ID, BaseTime()), Status: status},
 		}})
-		// Contract: a record whose Status is not one of the four states is
-		// ErrInvalid, and the call writes nothing.
+		// Contract: a record whose Status is not retrying or a final state
+		// is ErrInvalid, and the call writes nothing.
 		require.ErrorIs(t, err, store.ErrInvalid, "status %q", status)
 	}
 	got := getDelivery(t, s, d.ID)
