@@ -41,7 +41,8 @@ const syncAttemptTimeout = 15 * time.Second
 
 func (s *Service) slackClient(token string) (*slack.Client, error) {
 	cs := s.clientSettings()
-	opts := []slack.Option{slack.WithLogger(s.d.cfg.Logger)}
+	// A Retry-After up to RetryMaxDelay is honoured, as for webhooks.
+	opts := []slack.Option{slack.WithLogger(s.d.cfg.Logger), slack.WithMaxRetryAfter(s.d.cfg.RetryMaxDelay)}
 	if cs.slackAPIURL != "" {
 		opts = append(opts, slack.WithAPIURL(cs.slackAPIURL))
 	}
@@ -58,7 +59,8 @@ func (s *Service) slackClient(token string) (*slack.Client, error) {
 
 func (s *Service) githubClient(token string) (*github.Client, error) {
 	cs := s.clientSettings()
-	opts := []github.Option{github.WithLogger(s.d.cfg.Logger), github.WithClock(s.d.cfg.Now)}
+	opts := []github.Option{github.WithLogger(s.d.cfg.Logger), github.WithClock(s.d.cfg.Now),
+		github.WithMaxRetryAfter(s.d.cfg.RetryMaxDelay)}
 	if cs.githubAPIURL != "" {
 		opts = append(opts, github.WithBaseURL(cs.githubAPIURL))
 	}
