@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -71,6 +72,9 @@ func (d *Dispatcher) prepare(ctx context.Context, ev Event) ([]*store.Delivery, 
 		return nil, nil, err
 	}
 
+	// The deliveries keep their own copy: a host may reuse its buffer once
+	// Dispatch returns, and every attempt must send the stored bytes.
+	ev.Payload = bytes.Clone(ev.Payload)
 	now := d.cfg.Now().UTC()
 	deliveries := make([]*store.Delivery, len(targets))
 	timeouts := make([]time.Duration, len(targets))
