@@ -19,6 +19,7 @@ const maxCachedEndpoints = 10000
 type endpointCache struct {
 	mu      sync.Mutex
 	entries map[string]expiring[*store.WebhookEndpoint]
+	gen     uint64 // counts evictions, so a read that raced one is not kept
 }
 
 // webhookEndpoint returns the endpoint id from the cache, or reads it from
@@ -31,6 +32,7 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 	c := &d.endpoints
 	c.mu.Lock()
 	entry, ok := c.entries[id]
+	gen := c.gen
 	c.mu.Unlock()
 	if ok && now.Before(entry.until) {
 		return entry.value, nil
@@ -42,6 +44,11 @@ func (d *Dispatcher) webhookEndpoint(ctx context.Context, id string) (*store.Web
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen != gen {
+		// An endpoint changed while this read ran, so ep may be the old
+		// version: use it for this attempt only.
+		return ep, nil
+	}
 	c.entries = putExpiring(c.entries, id, ep, now, now.Add(d.cfg.TargetCacheTTL), maxCachedEndpoints)
 
 	return ep, nil
@@ -53,4 +60,5 @@ func (d *Dispatcher) forgetEndpoint(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
+	c.gen++
 }
