@@ -30,6 +30,12 @@ type Message struct {
 
 	// HTML is an optional HTML alternative to Text.
 	HTML string
+
+	// ID, when set, makes the Message-ID header <ID@domain>, with the
+	// domain of Config.From, so every send of one notification carries the
+	// same Message-ID and mail clients can recognise a repeat. It may hold
+	// letters, digits, '.', '-' and '_'. Default: a random Message-ID.
+	ID string
 }
 
 // cleanHeaderValue replaces CR, LF and other control characters by spaces
@@ -68,6 +74,9 @@ func (s *Sender) buildMsg(m Message) (*gomail.Msg, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return nil, fmt.Errorf("%w: empty body: set Message.Text", ErrInvalidMessage)
 	}
+	if !validMessageID(m.ID) {
+		return nil, fmt.Errorf("%w: Message.ID %q: use only letters, digits, '.', '-' and '_'", ErrInvalidMessage, m.ID)
+	}
 
 	to := make([]*mail.Address, 0, len(m.To))
 	for _, value := range m.To {
@@ -83,11 +92,40 @@ func (s *Sender) buildMsg(m Message) (*gomail.Msg, error) {
 	msg.ToMailAddress(to...)
 	msg.Subject(cleanHeaderValue(m.Subject))
 	msg.SetDate()
-	msg.SetMessageID()
+	if m.ID == "" {
+		msg.SetMessageID()
+	} else {
+		msg.SetMessageIDWithValue(m.ID + "@" + s.fromDomain())
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
 
 	return msg, nil
+}
+
+// validMessageID reports whether id may be the left part of a Message-ID:
+// empty, or letters, digits, '.', '-' and '_' only.
+func validMessageID(id string) bool {
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		default:
+			return false
+		}
+	}
+
+	return len(id) <= 200
+}
+
+// fromDomain returns the domain of Config.From, the right part of a
+// Message-ID this sender sets.
+func (s *Sender) fromDomain() string {
+	at := strings.LastIndex(s.cfg.From, "@")
+	if at < 0 || at == len(s.cfg.From)-1 {
+		return "localhost"
+	}
+
+	return s.cfg.From[at+1:]
 }

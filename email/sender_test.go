@@ -408,3 +408,25 @@ func TestSendWithoutRequiredAuthIsPermanent(t *testing.T) {
 	assert.False(t, mailErr.Retryable)
 	assert.False(t, mailErr.AuthFailed)
 }
+
+func TestSendMessageIDFromID(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, fakesmtp.Options{})
+	sender := newSender(t, srv, nil)
+	msg := plainMessage("Command deploy - Completed")
+	msg.ID = "01a2431f-632f-72d6-aad8-689e4a83763a"
+
+	for range 2 {
+		require.NoError(t, sender.Send(testContext(t), msg))
+	}
+	got, err := srv.WaitForMessages(testContext(t), 2)
+	require.NoError(t, err)
+	for _, m := range got {
+		assert.Equal(t, "<01a2431f-632f-72d6-aad8-689e4a83763a@example.com>", parseReceived(t, m.Data).header.Get("Message-Id"))
+	}
+
+	msg.ID = "id>\r\nBcc: victim@example.net"
+	err = sender.Send(testContext(t), msg)
+	require.ErrorIs(t, err, email.ErrInvalidMessage)
+	assert.Contains(t, err.Error(), "Message.ID")
+}

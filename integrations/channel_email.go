@@ -21,6 +21,7 @@ func (d *Dispatcher) sendEmail(ctx context.Context, del *store.Delivery) outcome
 		return outcome{errorMessage: err.Error()}
 	}
 	msg.To = []string{to}
+	msg.ID = del.ID
 
 	start := d.cfg.Now()
 	err = d.mailer.Send(ctx, msg)
