@@ -15,8 +15,9 @@ const (
 	// leaseMargin is added to a webhook endpoint's own timeout to give the
 	// lease of its deliveries, so the lease outlasts the request.
 	leaseMargin = 30 * time.Second
-	// otherLease is the lease of Slack, email and GitHub deliveries, whose
-	// clients time out well before it ends.
+	// otherLease is the lease of Slack, email and GitHub deliveries. Their
+	// attempts end after otherLease-leaseMargin, so the lease outlasts
+	// them too.
 	otherLease = 2 * time.Minute
 	// recordBatch is the most attempts recorded in one transaction.
 	recordBatch = 32
@@ -31,6 +32,8 @@ type Dispatcher struct {
 	senders map[store.Channel]sender
 	mailer  *email.Sender // nil without Config.Email
 	hooks   *webhook.Sender
+	// otherAttemptTimeout bounds one Slack, email or GitHub attempt.
+	otherAttemptTimeout time.Duration
 
 	endpoints  endpointCache
 	routeCache routeCache
@@ -54,6 +57,8 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg:     cfg,
 		wakeCh:  make(chan struct{}, 1),
 		stopped: make(chan struct{}),
+
+		otherAttemptTimeout: otherLease - leaseMargin,
 	}
 	close(d.stopped)
 	d.service = &Service{d: d, st: serviceStore{Store: cfg.Store, d: d}}

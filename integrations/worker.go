@@ -28,8 +28,12 @@ type run struct {
 
 	mu       sync.Mutex
 	inFlight map[string]int // claimed and not yet attempted, per target
-	total    int
-	due      dueTimes // retry times this run scheduled and not yet reached, a min-heap
+	// attempting holds the ids of deliveries whose attempt has started and
+	// is not yet recorded. A claim that returns one of them, because its
+	// lease ended first, leaves it to that attempt.
+	attempting map[string]struct{}
+	total      int
+	due        dueTimes // retry times this run scheduled and not yet reached, a min-heap
 	// empty is set when a claim found the queue empty, and emptyAt is
 	// Dispatcher.wakes as read before that claim. handoff.go explains both.
 	empty   bool
@@ -65,6 +69,9 @@ type result struct {
 // claimed again after their leases end. Calling Start on a running
 // Dispatcher does nothing.
 func (d *Dispatcher) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("integrations: start: the context has ended already, so no worker would run: %w", err)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for d.run != nil {
@@ -84,14 +91,15 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 		d.mu.Lock()
 	}
 	r := &run{
-		d:         d,
-		jobs:      make(chan *store.Delivery, d.cfg.Workers),
-		results:   make(chan result, recordBatch),
-		freed:     make(chan struct{}, 1),
-		inFlight:  make(map[string]int),
-		parked:    make(map[string][]*parkedDelivery),
-		parkedFor: make(map[string]int),
-		done:      make(chan struct{}),
+		d:          d,
+		jobs:       make(chan *store.Delivery, d.cfg.Workers),
+		results:    make(chan result, recordBatch),
+		freed:      make(chan struct{}, 1),
+		inFlight:   make(map[string]int),
+		attempting: make(map[string]struct{}),
+		parked:     make(map[string][]*parkedDelivery),
+		parkedFor:  make(map[string]int),
+		done:       make(chan struct{}),
 	}
 	r.hardCtx, r.hardCancel = context.WithCancel(ctx)
 	r.claimCtx, r.claimCancel = context.WithCancel(r.hardCtx)
@@ -128,8 +136,11 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // abandons them: each is recorded as a failed attempt ("attempt abandoned
 // when the dispatcher stopped"), and its delivery is due again at once.
 // Pending deliveries stay in the store for the next Start. Stop returns
-// ctx.Err() when it had to abandon attempts, and nil otherwise. Calling
-// Stop on a stopped Dispatcher does nothing.
+// ctx.Err() when it had to abandon attempts, and nil otherwise. Recording
+// the abandoned attempts and releasing unstarted deliveries happen after
+// ctx ends, so while another process holds the SQLite write lock, Stop can
+// return later than ctx's deadline by up to twice the store's busy timeout.
+// Calling Stop on a stopped Dispatcher does nothing.
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	r := d.run
@@ -337,6 +348,13 @@ func (r *run) claimOnce() (bool, error) {
 
 	r.mu.Lock()
 	for _, del := range claimed {
+		if _, ok := r.attempting[del.ID]; ok {
+			// Its attempt outlived the lease and is still running or
+			// being recorded. The record ends this claim's lease.
+			d.cfg.Logger.Warn("integrations: a delivery's lease ended during its attempt; not attempting it twice",
+				"delivery_id", del.ID, "target_id", del.TargetID)
+			continue
+		}
 		r.admit(del, del.LeaseUntil.Sub(now))
 	}
 	sawAll := len(claimed) < limit && len(exclude) == 0 && !capsReached(claimed, perTarget)
@@ -401,7 +419,18 @@ func (r *run) work(del *store.Delivery) *store.Delivery {
 		r.finish(del)
 		return nil
 	}
-	out := r.d.attempt(r.hardCtx, del)
+	r.mu.Lock()
+	r.attempting[del.ID] = struct{}{}
+	r.mu.Unlock()
+	ctx, cancel := r.hardCtx, context.CancelFunc(func() {})
+	if del.Channel != store.ChannelWebhook {
+		// A webhook request ends with its endpoint's timeout, within the
+		// lease. The other clients retry inside one attempt, so this
+		// deadline keeps them within the lease.
+		ctx, cancel = context.WithTimeout(r.hardCtx, r.d.otherAttemptTimeout)
+	}
+	out := r.d.attempt(ctx, del)
+	cancel()
 	if r.hardCtx.Err() != nil {
 		// Cut off by the stop deadline or an abrupt stop: the target may
 		// have the request, so the attempt is recorded as failed, and the
@@ -518,7 +547,10 @@ func (r *run) record(batch []result) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 30*time.Second)
 	defer cancel()
 	rec, err := d.cfg.Store.RecordAttempts(ctx, params)
-	if errors.Is(err, store.ErrBusy) {
+	if errors.Is(err, store.ErrBusy) && r.hardCtx.Err() == nil {
+		// After the stop deadline, a second wait for the lock would delay
+		// Stop further. The deliveries are attempted again after their
+		// leases end.
 		rec, err = d.cfg.Store.RecordAttempts(ctx, params)
 	}
 	if err != nil {
@@ -538,6 +570,11 @@ func (r *run) record(batch []result) {
 			"channel", string(t.Channel), "target_id", t.TargetID, "reason", t.Reason)
 	}
 
+	r.mu.Lock()
+	for _, res := range batch {
+		delete(r.attempting, res.delivery.ID)
+	}
+	r.mu.Unlock()
 	if err == nil {
 		for i, res := range batch {
 			r.afterRecord(res.delivery, params.Records[i])
