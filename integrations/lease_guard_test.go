@@ -46,7 +46,7 @@ func (h *signalHandler) WithGroup(string) slog.Handler      { return h }
 // receiver gets one request, and the delivery one attempt.
 func TestLeaseEndDuringAttemptNoSecondAttempt(t *testing.T) {
 	clock := newTestClock()
-	guard := &signalHandler{want: "not attempting it twice", seen: make(chan struct{})}
+	guard := &signalHandler{want: "not attempted twice", seen: make(chan struct{})}
 	e := newEnv(t, "sqlite", func(c *integrations.Config) {
 		c.Now = clock.Now
 		c.PollInterval = time.Hour

@@ -15,7 +15,7 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// TestRetryAfterHonouredPerChannel answers 429 with "Retry-After: 600" on
+// TestRetryAfterHonouredPerChannel responds 429 with "Retry-After: 600" on
 // a webhook and on Slack: neither is tried again before 10 minutes,
 // because RetryMaxDelay (1 h by default) is the only cap on a
 // Retry-After.

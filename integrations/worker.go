@@ -351,7 +351,7 @@ func (r *run) claimOnce() (bool, error) {
 		if _, ok := r.attempting[del.ID]; ok {
 			// Its attempt outlived the lease and is still running or
 			// being recorded. The record ends this claim's lease.
-			d.cfg.Logger.Warn("integrations: a delivery's lease ended during its attempt; not attempting it twice",
+			d.cfg.Logger.Warn("integrations: a lease ended during the attempt, so the delivery is not attempted twice",
 				"delivery_id", del.ID, "target_id", del.TargetID)
 			continue
 		}
