@@ -20,6 +20,9 @@ type outcome struct {
 	retryAfter     time.Duration // the target's requested wait, 0 when none
 	disableReason  string        // deactivate the target, as for 410 Gone
 	abandoned      bool          // cut off by the stop deadline, so due again at once
+	// inactive means the target was switched off, so nothing was sent and
+	// its counters and last error stay as they are.
+	inactive bool
 }
 
 // abandonedMessage is the stored error of an attempt that the stop deadline
@@ -82,8 +85,8 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 			StartedAt:      out.startedAt.UTC(),
 		},
 		DisableReason: out.disableReason,
-		// A stop, not the target, cut the attempt off.
-		KeepTarget: out.abandoned,
+		// A stop, not the target, cut the attempt off, or nothing was sent.
+		KeepTarget: out.abandoned || out.inactive,
 	}
 	switch {
 	case out.success:

@@ -18,7 +18,7 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 		return targetUnavailable("GitHub integration", err)
 	}
 	if !in.IsActive {
-		return outcome{errorMessage: "GitHub integration is inactive: re-enable it to deliver"}
+		return outcome{errorMessage: "GitHub integration is inactive: re-enable it to deliver", inactive: true}
 	}
 	n, err := readNotice(del.Payload)
 	if err != nil {

@@ -17,7 +17,7 @@ func (d *Dispatcher) sendSlack(ctx context.Context, del *store.Delivery) outcome
 		return targetUnavailable("Slack integration", err)
 	}
 	if !in.IsActive {
-		return outcome{errorMessage: "Slack integration is inactive: re-enable it to deliver"}
+		return outcome{errorMessage: "Slack integration is inactive: re-enable it to deliver", inactive: true}
 	}
 	n, err := readNotice(del.Payload)
 	if err != nil {

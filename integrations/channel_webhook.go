@@ -37,7 +37,7 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, del *store.Delivery) outco
 		return targetUnavailable("webhook endpoint", err)
 	}
 	if !ep.IsActive {
-		return outcome{errorMessage: "webhook endpoint is inactive: re-enable it to deliver"}
+		return outcome{errorMessage: "webhook endpoint is inactive: re-enable it to deliver", inactive: true}
 	}
 	if err := d.fitLease(ctx, del, secondsToDuration(ep.TimeoutSeconds)); err != nil {
 		return outcome{startedAt: d.cfg.Now(), retryable: true,

@@ -493,10 +493,16 @@ func TestEndpointChangeTakesEffectAtOnce(t *testing.T) {
 	active := false
 	_, err = e.d.Service().PatchWebhookEndpoint(ctx, caller, ep.ID, integrations.WebhookInput{IsActive: &active})
 	require.NoError(t, err)
+	before, err := e.st.GetWebhookEndpoint(ctx, store.AsAdmin(), ep.ID)
+	require.NoError(t, err)
 	require.NoError(t, e.d.Start(ctx))
 	got = e.waitFinal(t, ids)
 	assert.Equal(t, store.StatusFailed, got[0].Status, "an inactive endpoint is not sent to")
 	assert.Len(t, second.Requests(), 1)
+	after, err := e.st.GetWebhookEndpoint(ctx, store.AsAdmin(), ep.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.FailureCount, after.FailureCount, "a delivery that was not sent counts as a failure of the endpoint")
+	assert.Equal(t, before.LastError, after.LastError, "a delivery that was not sent replaced the last error")
 }
 
 // TestSecretSetByHandEndsRotationOverlap rotates a secret and then sets one
