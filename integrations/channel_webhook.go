@@ -85,6 +85,7 @@ func (d *Dispatcher) postWebhook(ctx context.Context, ep *store.WebhookEndpoint,
 		Secrets:    d.validSecrets(ep),
 		Scheme:     webhook.Scheme(ep.SignatureScheme),
 		Timeout:    secondsToDuration(ep.TimeoutSeconds),
+		Redact:     credentialValues(ep.Headers),
 	})
 	out := outcome{
 		startedAt:      start,

@@ -26,6 +26,24 @@ func IsCredentialHeader(name string) bool {
 	return false
 }
 
+// credentialValues returns the values of the credential headers among
+// headers, which a receiver's response must not carry back.
+func credentialValues(headers map[string]string) []string {
+	var values []string
+	for name, value := range headers {
+		if !IsCredentialHeader(name) {
+			continue
+		}
+		values = append(values, value)
+		// "Bearer <token>": a receiver may echo the token alone.
+		if _, token, ok := strings.Cut(value, " "); ok {
+			values = append(values, strings.TrimSpace(token))
+		}
+	}
+
+	return values
+}
+
 // mergeHeaders returns the new header map: each value equal to
 // MaskedHeaderValue keeps the stored value of the same header.
 func mergeHeaders(stored, given map[string]string) map[string]string {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,48 @@ type Request struct {
 	// headers and the read of the response body. Default: the sender's
 	// default timeout, 30s unless set with WithDefaultTimeout.
 	Timeout time.Duration
+
+	// Redact lists values, such as credential header values, that must not
+	// come back in Result.Excerpt, Result.Err or the log when a receiver
+	// echoes them: each is replaced by RedactedValue. The secrets are
+	// always redacted. Values shorter than 4 bytes are left alone.
+	Redact []string
+}
+
+// RedactedValue replaces a value of Request.Redact, or a secret, that a
+// receiver echoed in its response.
+const RedactedValue = "[redacted]"
+
+// minRedactLen is the shortest value that Redact replaces: shorter ones
+// would mangle ordinary text and guard nothing.
+const minRedactLen = 4
+
+// redactions returns the values that the response of req must not carry,
+// longest first, so a value that contains another is replaced whole.
+func (req Request) redactions() []string {
+	values := make([]string, 0, len(req.Redact)+len(req.Secrets))
+	for _, v := range req.Redact {
+		if len(v) >= minRedactLen {
+			values = append(values, v)
+		}
+	}
+	for _, sec := range req.Secrets {
+		if len(sec) >= minRedactLen {
+			values = append(values, string(sec))
+		}
+	}
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+
+	return values
+}
+
+// redact replaces every value of values in s by RedactedValue.
+func redact(s string, values []string) string {
+	for _, v := range values {
+		s = strings.ReplaceAll(s, v, RedactedValue)
+	}
+
+	return s
 }
 
 // Result is the outcome of one attempt.
@@ -147,7 +190,8 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	}
 
 	start := time.Now()
-	res := s.exchange(httpReq)
+	hidden := req.redactions()
+	res := s.exchange(httpReq, hidden)
 	res.Duration = time.Since(start)
 	if res.Err != nil {
 		res.Classification, res.Err = s.classifyError(ctx, attemptCtx, req, timeout, res.Err)
@@ -171,7 +215,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 
 // exchange sends httpReq and reads the response. Result.Err holds a raw
 // transport error, classified by the caller.
-func (s *Sender) exchange(httpReq *http.Request) Result {
+func (s *Sender) exchange(httpReq *http.Request, hidden []string) Result {
 	resp, err := s.client.Do(httpReq)
 	if err != nil {
 		return Result{Err: err}
@@ -183,7 +227,7 @@ func (s *Sender) exchange(httpReq *http.Request) Result {
 		res.RetryAfter, res.HasRetryAfter = ParseRetryAfter(v, s.now(), s.maxRetryAfter)
 	}
 
-	excerpt, err := readExcerpt(resp.Body)
+	excerpt, err := readExcerpt(resp.Body, hidden)
 	res.Excerpt = excerpt
 	if err != nil {
 		res.Err = err
@@ -193,16 +237,22 @@ func (s *Sender) exchange(httpReq *http.Request) Result {
 }
 
 // readExcerpt reads at most DrainLimit bytes of body and returns the first
-// ExcerptRunes characters. Reading the rest (up to the limit) lets the
-// transport reuse the connection.
-func readExcerpt(body io.Reader) (string, error) {
-	const headBytes = ExcerptRunes * utf8.UTFMax
-	head, err := io.ReadAll(io.LimitReader(body, headBytes))
+// ExcerptRunes characters, with the hidden values replaced. Reading the rest
+// (up to the limit) lets the transport reuse the connection.
+func readExcerpt(body io.Reader, hidden []string) (string, error) {
+	// The head reaches past the excerpt by the longest hidden value, so a
+	// value that starts inside the excerpt is seen whole and replaced.
+	headBytes := ExcerptRunes * utf8.UTFMax
+	if len(hidden) > 0 {
+		headBytes += len(hidden[0])
+	}
+	head, err := io.ReadAll(io.LimitReader(body, int64(headBytes)))
 	if err == nil && len(head) == headBytes {
 		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-len(head))))
 	}
+	text := redact(strings.ToValidUTF8(string(head), "\uFFFD"), hidden)
 
-	return truncateRunes(strings.ToValidUTF8(string(head), "\uFFFD"), ExcerptRunes), err
+	return truncateRunes(text, ExcerptRunes), err
 }
 
 func truncateRunes(s string, n int) string {
