@@ -48,20 +48,22 @@ func (s *Service) SendWebhookTest(ctx context.Context, c Caller, id string, payl
 // webhookTestPayload builds the test event: the user's object, or a short
 // default one, with "event" and "timestamp" set.
 func (s *Service) webhookTestPayload(ep *store.WebhookEndpoint, payload json.RawMessage) ([]byte, error) {
-	fields := map[string]any{}
+	// The user's values stay raw JSON, so numbers that a float64 cannot
+	// hold reach the receiver as written.
+	fields := map[string]json.RawMessage{}
 	if len(payload) > 0 && string(payload) != "null" {
 		if len(payload) > maxTestPayloadBytes {
 			return nil, &ValidationError{Fields: map[string]string{"payload": "must be at most 64 KiB"}}
 		}
-		if err := json.Unmarshal(payload, &fields); err != nil {
+		if err := json.Unmarshal(payload, &fields); err != nil || fields == nil {
 			return nil, &ValidationError{Fields: map[string]string{"payload": "must be a JSON object"}}
 		}
 	} else {
-		fields["message"] = "Test event from HishamOS"
-		fields["endpoint_id"] = ep.ID
+		fields["message"] = jsonString("Test event from HishamOS")
+		fields["endpoint_id"] = jsonString(ep.ID)
 	}
-	fields["event"] = EventWebhookTest
-	fields["timestamp"] = s.now().Format("2006-01-02T15:04:05Z")
+	fields["event"] = jsonString(EventWebhookTest)
+	fields["timestamp"] = jsonString(s.now().Format("2006-01-02T15:04:05Z"))
 	body, err := json.Marshal(fields)
 	if err != nil {
 		return nil, fmt.Errorf("integrations: encode test payload: %w", err)
@@ -81,4 +83,11 @@ func webhookTestResult(d *store.Delivery) *WebhookTestResult {
 	}
 
 	return res
+}
+
+// jsonString returns s encoded as a JSON string.
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s) // a string always encodes
+
+	return b
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // errResponded reports that decode already wrote the response.
@@ -66,6 +67,12 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, 
 		} else {
 			writeError(w, http.StatusBadRequest, "could not read the request body")
 		}
+		return errResponded
+	}
+	if !utf8.Valid(raw) {
+		// json.Unmarshal would store U+FFFD in place of the bad bytes,
+		// which corrupts names and, worse, tokens and secrets.
+		writeFields(w, map[string]string{"body": "must be UTF-8 text: the request has bytes that are not UTF-8"})
 		return errResponded
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {

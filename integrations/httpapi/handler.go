@@ -127,6 +127,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
+	if uncleanPath(r.URL.Path) {
+		// The mux would redirect to the cleaned path with an HTML body,
+		// and "a/b/../" to another resource. No route has such a path.
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
 	if !strings.HasSuffix(r.URL.Path, "/") && !strings.HasSuffix(r.URL.Path, "/openapi.json") {
 		// Documented paths end with a slash; accept them without it too.
 		u := *r.URL
@@ -213,4 +219,11 @@ func caller(r *http.Request) integrations.Caller {
 func reqIDOf(r *http.Request) string {
 	id, _ := r.Context().Value(requestIDKey{}).(string)
 	return id
+}
+
+// uncleanPath reports whether p has an empty, "." or ".." segment, which
+// http.ServeMux answers with a redirect to the cleaned path.
+func uncleanPath(p string) bool {
+	return strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
 }

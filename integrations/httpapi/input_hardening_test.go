@@ -1,0 +1,132 @@
+package httpapi_test
+
+import (
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hishamos/integrations-external/integrations"
+	"github.com/hishamos/integrations-external/internal/fakereceiver"
+)
+
+// headerEchoReceiver responds to every request with 500 and a body that lists
+// the request's headers in name order, as debugging receivers and some
+// gateways do.
+func headerEchoReceiver(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+		for _, name := range slices.Sorted(maps.Keys(r.Header)) {
+			_, _ = io.WriteString(w, name+": "+strings.Join(r.Header[name], ",")+"\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	return srv
+}
+
+// TestEchoedCredentialHeaderRedacted configures a credential header,
+// which every read of the endpoint masks, and tests the endpoint against a
+// receiver that echoes request headers. The header's value must not come
+// back through the test result, the delivery record or the log.
+func TestEchoedCredentialHeaderRedacted(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rcv := headerEchoReceiver(t)
+	const token = "Bearer CREDENTIALhdr0123456789"
+	r := e.do("POST", "webhooks/", "alice", map[string]any{
+		"name": "h", "url": rcv.URL + "/in", "headers": map[string]string{"Authorization": token},
+	})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+	require.Equal(t, integrations.MaskedHeaderValue, r.json(t)["headers"].(map[string]any)["Authorization"])
+
+	test := e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
+	e.expect(test, http.StatusOK)
+	deliveryID := test.json(t)["delivery_id"].(string)
+	delivery := e.do("GET", "webhook-deliveries/"+deliveryID+"/", "alice", nil)
+	e.expect(delivery, http.StatusOK)
+
+	assert.NotContains(t, string(test.body), "CREDENTIALhdr", "the test result returns the credential header")
+	assert.NotContains(t, string(delivery.body), "CREDENTIALhdr", "the delivery record returns the credential header")
+	assert.NotContains(t, e.logs.String(), "CREDENTIALhdr", "the log contains the credential header")
+	assert.Contains(t, string(delivery.body), "Authorization: [redacted]", "the rest of the echo is kept")
+}
+
+// TestTestPayloadKeepsLargeIntegers sends a webhook test with an
+// integer that a float64 cannot hold. The payload is the user's JSON
+// object, so the number must reach the receiver unchanged.
+func TestTestPayloadKeepsLargeIntegers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rcv := fakereceiver.New(t, fakereceiver.OK())
+	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "h", "url": rcv.URL + "/in"})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+
+	test := e.do("POST", "webhooks/"+id+"/test/", "alice", `{"payload":{"order_id":12345678901234567891}}`)
+	e.expect(test, http.StatusOK)
+	require.Equal(t, "success", test.json(t)["status"], "body %s", test.body)
+
+	sent := rcv.AwaitRequests(1)
+	require.Contains(t, string(sent[0].Body), `"order_id":12345678901234567891`,
+		"the receiver got a changed number")
+}
+
+// TestTestPayloadLargeExponent sends a webhook test whose payload
+// object holds 1e400, a valid JSON number that a float64 cannot hold. A
+// rejection must not claim that the payload is not a JSON object.
+func TestTestPayloadLargeExponent(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rcv := fakereceiver.New(t, fakereceiver.OK())
+	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "h", "url": rcv.URL + "/in"})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+
+	test := e.do("POST", "webhooks/"+id+"/test/", "alice", `{"payload":{"ratio":1e400}}`)
+	if test.status == http.StatusBadRequest {
+		fields := test.json(t)["fields"].(map[string]any)
+		assert.NotEqual(t, "must be a JSON object", fields["payload"], "the payload is a JSON object")
+		return
+	}
+	e.expect(test, http.StatusOK)
+}
+
+// TestInvalidUTF8Rejected sends a name with a byte that is not
+// UTF-8. JSON text must be UTF-8, so the request is bad input and must get
+// 400 rather than be stored with the byte replaced.
+func TestInvalidUTF8Rejected(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("POST", "webhooks/", "alice", "{\"name\":\"ops\xff\",\"url\":\"http://127.0.0.1:9/in\"}")
+	require.Equal(t, http.StatusBadRequest, r.status, "body %s", r.body)
+}
+
+// TestUncleanPathGetsJSON sends requests whose paths hold "//" or
+// "/./". The API responds to every path it does not serve with a JSON 404,
+// never with the ServeMux's text or a redirect.
+func TestUncleanPathGetsJSON(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{prefix + "webhooks//", prefix + "/webhooks/", prefix + "webhooks/./"} {
+		req, err := http.NewRequest("GET", e.srv.URL+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer alice")
+		resp, err := noRedirect.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, "application/json", resp.Header.Get("Content-Type"), "%s: status %d, body %q", path, resp.StatusCode, body)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: body %q", path, body)
+	}
+}
