@@ -32,15 +32,20 @@ var (
 	sixToFour    = netip.MustParsePrefix("2002::/16")
 	teredo       = netip.MustParsePrefix("2001::/32")
 	v4Compatible = netip.MustParsePrefix("::/96")
+	v4Translated = netip.MustParsePrefix("::ffff:0:0:0/96") // RFC 2765 (SIIT)
+	siteLocal    = netip.MustParsePrefix("fec0::/10")       // deprecated by RFC 3879, still routed on some networks
 )
 
-// metadataAddrs are cloud instance metadata services outside the
-// link-local range: AWS's IPv6 endpoint (a unique-local address) and
-// Alibaba Cloud's (in the shared address space). AllowPrivateNetworks
-// lifts the block on their ranges but not on them.
+// metadataAddrs are cloud platform services outside the link-local range:
+// AWS's IPv6 metadata endpoint (a unique-local address), Alibaba Cloud's
+// metadata service (in the shared address space) and Azure's platform
+// address, which serves the VM agent and a DNS resolver (a public
+// address). AllowPrivateNetworks lifts the block on their ranges but not
+// on them.
 var metadataAddrs = []netip.Addr{
 	netip.MustParseAddr("fd00:ec2::254"),
 	netip.MustParseAddr("100.100.100.200"),
+	netip.MustParseAddr("168.63.129.16"),
 }
 
 // classify returns why addr is blocked, or "" when it is a public address.
@@ -59,7 +64,7 @@ func classify(addr netip.Addr) (reason string, privateKind bool) {
 		return ReasonUnspecified, false
 	case addr.Is4() && addr.IsPrivate():
 		return ReasonPrivate, true
-	case addr.IsPrivate():
+	case addr.IsPrivate(), siteLocal.Contains(addr):
 		return ReasonUniqueLocal, true
 	case sharedSpace.Contains(addr):
 		return ReasonShared, true
@@ -75,7 +80,7 @@ func classify(addr netip.Addr) (reason string, privateKind bool) {
 }
 
 // embeddedIPv4 returns the IPv4 address carried inside an IPv4-compatible,
-// NAT64, 6to4 or Teredo address, or addr itself. The unspecified address ::
+// IPv4-translated, NAT64, 6to4 or Teredo address, or addr itself. The unspecified address ::
 // and the loopback ::1 lie inside ::/96 but are IPv6 addresses of their own.
 // A Teredo address (RFC 4380) ends with its client's IPv4 address with every
 // bit inverted, and traffic to it goes to that IPv4 address.
@@ -85,7 +90,7 @@ func embeddedIPv4(addr netip.Addr) netip.Addr {
 	}
 	b := addr.As16()
 	switch {
-	case nat64WellKnw.Contains(addr), nat64Local.Contains(addr):
+	case nat64WellKnw.Contains(addr), nat64Local.Contains(addr), v4Translated.Contains(addr):
 		return netip.AddrFrom4([4]byte(b[12:16]))
 	case sixToFour.Contains(addr):
 		return netip.AddrFrom4([4]byte(b[2:6]))
