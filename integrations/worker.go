@@ -28,10 +28,18 @@ type run struct {
 
 	mu       sync.Mutex
 	inFlight map[string]int // claimed and not yet attempted, per target
-	// attempting holds the ids of deliveries whose attempt has started and
-	// is not yet recorded. A claim that returns one of them, because its
-	// lease ended first, leaves it to that attempt.
-	attempting map[string]struct{}
+	// attempting maps the ids of deliveries whose attempt has started and
+	// is not yet recorded to their attempt counts at the start. A claim
+	// that returns one of them with that count, because its lease ended
+	// first, leaves it to that attempt. While a claim runs (claiming), the
+	// recorder moves the entries it records to recordedMeanwhile, because
+	// the claim may have read those rows before the record.
+	attempting        map[string]int
+	claiming          bool
+	recordedMeanwhile map[string]int
+	// busyAtStop is set by the recorder when a record after the stop
+	// deadline found the store locked: later batches are not recorded.
+	busyAtStop bool
 	total      int
 	due        dueTimes // retry times this run scheduled and not yet reached, a min-heap
 	// empty is set when a claim found the queue empty, and emptyAt is
@@ -55,6 +63,10 @@ type run struct {
 	done     chan struct{}
 }
 
+// errStoreBusyAtStop is the error of a batch that the recorder does not
+// record, because a record after the stop deadline found the store locked.
+var errStoreBusyAtStop = errors.New("not recorded: the store was locked after the stop deadline")
+
 // result is one finished attempt on its way to the recorder.
 type result struct {
 	delivery *store.Delivery
@@ -67,7 +79,7 @@ type result struct {
 // an abrupt stop: attempts in flight are abandoned as with Stop. When the
 // store cannot record them, because it is closed, their deliveries are
 // claimed again after their leases end. Calling Start on a running
-// Dispatcher does nothing.
+// Dispatcher does nothing, and Start fails when ctx has ended already.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("integrations: start: the context has ended already, so no worker would run: %w", err)
@@ -91,15 +103,16 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 		d.mu.Lock()
 	}
 	r := &run{
-		d:          d,
-		jobs:       make(chan *store.Delivery, d.cfg.Workers),
-		results:    make(chan result, recordBatch),
-		freed:      make(chan struct{}, 1),
-		inFlight:   make(map[string]int),
-		attempting: make(map[string]struct{}),
-		parked:     make(map[string][]*parkedDelivery),
-		parkedFor:  make(map[string]int),
-		done:       make(chan struct{}),
+		d:                 d,
+		jobs:              make(chan *store.Delivery, d.cfg.Workers),
+		results:           make(chan result, recordBatch),
+		freed:             make(chan struct{}, 1),
+		inFlight:          make(map[string]int),
+		attempting:        make(map[string]int),
+		recordedMeanwhile: make(map[string]int),
+		parked:            make(map[string][]*parkedDelivery),
+		parkedFor:         make(map[string]int),
+		done:              make(chan struct{}),
 	}
 	r.hardCtx, r.hardCancel = context.WithCancel(ctx)
 	r.claimCtx, r.claimCancel = context.WithCancel(r.hardCtx)
@@ -136,11 +149,12 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // abandons them: each is recorded as a failed attempt ("attempt abandoned
 // when the dispatcher stopped"), and its delivery is due again at once.
 // Pending deliveries stay in the store for the next Start. Stop returns
-// ctx.Err() when it had to abandon attempts, and nil otherwise. Recording
-// the abandoned attempts and releasing unstarted deliveries happen after
-// ctx ends, so while another process holds the SQLite write lock, Stop can
-// return later than ctx's deadline by up to twice the store's busy timeout.
-// Calling Stop on a stopped Dispatcher does nothing.
+// ctx.Err() when it had to abandon attempts, and nil otherwise. The
+// abandoned attempts are recorded after ctx ends. While another process
+// holds the SQLite write lock, that record waits up to the store's busy
+// timeout, so Stop returns that much later. After one such wait fails, the
+// rest are not recorded, and their deliveries are attempted again once
+// their leases end. Calling Stop on a stopped Dispatcher does nothing.
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	r := d.run
@@ -334,6 +348,9 @@ func (r *run) claimOnce() (bool, error) {
 
 	perTarget := cfg.PerTargetConcurrency + lineCap/2
 	wakes := d.wakes.Load()
+	r.mu.Lock()
+	r.claiming = true
+	r.mu.Unlock()
 	claimed, err := cfg.Store.ClaimDeliveries(r.claimCtx, store.ClaimParams{
 		Now:            now,
 		Limit:          limit,
@@ -342,20 +359,23 @@ func (r *run) claimOnce() (bool, error) {
 		Lease:          otherLease,
 		LeaseMargin:    leaseMargin,
 	})
-	if err != nil {
-		return false, fmt.Errorf("claim up to %d deliveries: %w", limit, err)
-	}
 
 	r.mu.Lock()
 	for _, del := range claimed {
-		if _, ok := r.attempting[del.ID]; ok {
-			// Its attempt outlived the lease and is still running or
-			// being recorded. The record ends this claim's lease.
+		if r.attemptedAlready(del) {
+			// Its attempt outlived the lease. The attempt's record ends
+			// this claim's lease or has ended it already.
 			d.cfg.Logger.Warn("integrations: a lease ended during the attempt, so the delivery is not attempted twice",
 				"delivery_id", del.ID, "target_id", del.TargetID)
 			continue
 		}
 		r.admit(del, del.LeaseUntil.Sub(now))
+	}
+	r.claiming = false
+	clear(r.recordedMeanwhile)
+	if err != nil {
+		r.mu.Unlock()
+		return false, fmt.Errorf("claim up to %d deliveries: %w", limit, err)
 	}
 	sawAll := len(claimed) < limit && len(exclude) == 0 && !capsReached(claimed, perTarget)
 	if sawAll {
@@ -370,6 +390,20 @@ func (r *run) claimOnce() (bool, error) {
 	}
 
 	return len(claimed) == limit, nil
+}
+
+// attemptedAlready reports whether a claimed delivery is one that this run
+// attempted from the same attempt count, so that attempt is still running
+// or its record came after the claim read the row. A higher count means
+// the attempt was recorded before the claim, which then took a due retry.
+// The caller holds r.mu.
+func (r *run) attemptedAlready(del *store.Delivery) bool {
+	n, ok := r.attempting[del.ID]
+	if !ok {
+		n, ok = r.recordedMeanwhile[del.ID]
+	}
+
+	return ok && del.AttemptCount == n
 }
 
 // lowOnWork reports whether the run needs a claim: a worker is free, which
@@ -420,7 +454,7 @@ func (r *run) work(del *store.Delivery) *store.Delivery {
 		return nil
 	}
 	r.mu.Lock()
-	r.attempting[del.ID] = struct{}{}
+	r.attempting[del.ID] = del.AttemptCount
 	r.mu.Unlock()
 	ctx, cancel := r.hardCtx, context.CancelFunc(func() {})
 	if del.Channel != store.ChannelWebhook {
@@ -546,12 +580,19 @@ func (r *run) record(batch []result) {
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hardCtx), 30*time.Second)
 	defer cancel()
-	rec, err := d.cfg.Store.RecordAttempts(ctx, params)
-	if errors.Is(err, store.ErrBusy) && r.hardCtx.Err() == nil {
-		// After the stop deadline, a second wait for the lock would delay
-		// Stop further. The deliveries are attempted again after their
-		// leases end.
+	var rec store.RecordResult
+	err := errStoreBusyAtStop
+	if !r.busyAtStop {
 		rec, err = d.cfg.Store.RecordAttempts(ctx, params)
+	}
+	if errors.Is(err, store.ErrBusy) {
+		if r.hardCtx.Err() == nil {
+			rec, err = d.cfg.Store.RecordAttempts(ctx, params)
+		} else {
+			// Past the stop deadline, every further wait for the lock
+			// would delay Stop again.
+			r.busyAtStop = true
+		}
 	}
 	if err != nil {
 		// The deliveries keep their leases and are claimed again when the
@@ -572,7 +613,11 @@ func (r *run) record(batch []result) {
 
 	r.mu.Lock()
 	for _, res := range batch {
-		delete(r.attempting, res.delivery.ID)
+		id := res.delivery.ID
+		if r.claiming {
+			r.recordedMeanwhile[id] = r.attempting[id]
+		}
+		delete(r.attempting, id)
 	}
 	r.mu.Unlock()
 	if err == nil {
