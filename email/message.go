@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
 
 // ErrInvalidMessage is wrapped by the [Error] Send returns for a message it
-// cannot send as given: no recipient, an invalid recipient address or an
-// empty body. Such errors are permanent.
+// cannot send as given: no recipient, an invalid recipient address, an
+// empty body or an invalid ID. Such errors are permanent.
 var ErrInvalidMessage = errors.New("invalid message")
 
 // Message is one email to send. Build one with a [Composer] or fill it in
@@ -32,9 +33,10 @@ type Message struct {
 	HTML string
 
 	// ID, when set, makes the Message-ID header <ID@domain>, with the
-	// domain of Config.From, so every send of one notification carries the
-	// same Message-ID and mail clients can recognise a repeat. It may hold
-	// letters, digits, '.', '-' and '_'. Default: a random Message-ID.
+	// domain of Config.From ("localhost" when that is not ASCII), so every
+	// send of one notification carries the same Message-ID and mail clients
+	// can recognise a repeat. It may hold letters, digits, '-' and '_', and
+	// dots between them, up to 200 bytes. Default: a random Message-ID.
 	ID string
 }
 
@@ -74,8 +76,11 @@ func (s *Sender) buildMsg(m Message) (*gomail.Msg, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return nil, fmt.Errorf("%w: empty body: set Message.Text", ErrInvalidMessage)
 	}
+	if len(m.ID) > maxMessageIDLen {
+		return nil, fmt.Errorf("%w: Message.ID is %d bytes long: use at most %d", ErrInvalidMessage, len(m.ID), maxMessageIDLen)
+	}
 	if !validMessageID(m.ID) {
-		return nil, fmt.Errorf("%w: Message.ID %q: use only letters, digits, '.', '-' and '_'", ErrInvalidMessage, m.ID)
+		return nil, fmt.Errorf("%w: Message.ID %q: use letters, digits, '-' and '_', and dots only between them", ErrInvalidMessage, m.ID)
 	}
 
 	to := make([]*mail.Address, 0, len(m.To))
@@ -105,18 +110,31 @@ func (s *Sender) buildMsg(m Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
+// maxMessageIDLen bounds Message.ID, so the header stays well within the
+// 998-character line limit of RFC 5322.
+const maxMessageIDLen = 200
+
 // validMessageID reports whether id may be the left part of a Message-ID:
-// empty, or letters, digits, '.', '-' and '_' only.
+// empty, or a dot-atom of letters, digits, '-' and '_' (RFC 5322: no dot
+// at either end, no two dots in a row).
 func validMessageID(id string) bool {
-	for _, r := range id {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-		default:
+	if id == "" {
+		return true
+	}
+	for part := range strings.SplitSeq(id, ".") {
+		if part == "" {
 			return false
+		}
+		for _, r := range part {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			default:
+				return false
+			}
 		}
 	}
 
-	return len(id) <= 200
+	return true
 }
 
 // fromDomain returns the domain of Config.From, the right part of a
@@ -126,6 +144,13 @@ func (s *Sender) fromDomain() string {
 	if at < 0 || at == len(s.cfg.From)-1 {
 		return "localhost"
 	}
+	domain := s.cfg.From[at+1:]
+	for i := range len(domain) {
+		if domain[i] >= utf8.RuneSelf {
+			// A header of a message without SMTPUTF8 must be ASCII.
+			return "localhost"
+		}
+	}
 
-	return s.cfg.From[at+1:]
+	return domain
 }

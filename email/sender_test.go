@@ -425,8 +425,10 @@ func TestSendMessageIDFromID(t *testing.T) {
 		assert.Equal(t, "<01a2431f-632f-72d6-aad8-689e4a83763a@example.com>", parseReceived(t, m.Data).header.Get("Message-Id"))
 	}
 
-	msg.ID = "id>\r\nBcc: victim@example.net"
-	err = sender.Send(testContext(t), msg)
-	require.ErrorIs(t, err, email.ErrInvalidMessage)
-	assert.Contains(t, err.Error(), "Message.ID")
+	for _, id := range []string{"id>\r\nBcc: victim@example.net", ".leading", "trailing.", "two..dots", strings.Repeat("a", 201)} {
+		msg.ID = id
+		err = sender.Send(testContext(t), msg)
+		require.ErrorIs(t, err, email.ErrInvalidMessage, "ID %q", id)
+		assert.Contains(t, err.Error(), "Message.ID", "ID %q", id)
+	}
 }

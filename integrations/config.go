@@ -112,7 +112,8 @@ type Config struct {
 	UserEmail func(ctx context.Context, userID string) (string, error)
 
 	// OnDeliveryFinished is called after a delivery reaches a final state.
-	// It runs on a worker goroutine; a panic in it is recovered and logged.
+	// It runs on the goroutine that records attempts, so a slow callback
+	// delays later records. A panic in it is recovered and logged.
 	// Optional.
 	OnDeliveryFinished func(DeliveryReport)
 }

@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -52,7 +53,7 @@ type Event struct {
 // WorkflowRun describes a finished workflow run.
 type WorkflowRun struct {
 	WorkflowID   string
-	WorkflowName string
+	WorkflowName string // default: WorkflowID; one of the two is required
 	Status       string // StatusCompleted or StatusFailed
 	ExecutionID  string
 	UserID       string
@@ -88,7 +89,10 @@ func (w WorkflowRun) Event(now time.Time) (Event, error) {
 		return Event{}, fmt.Errorf("integrations: workflow %q: missing UserID", w.WorkflowName)
 	}
 	if strings.TrimSpace(w.WorkflowName) == "" {
-		return Event{}, fmt.Errorf("integrations: workflow %q: missing WorkflowName: messages and issues name the workflow", w.WorkflowID)
+		if strings.TrimSpace(w.WorkflowID) == "" {
+			return Event{}, errors.New("integrations: workflow run: missing WorkflowName and WorkflowID: messages and issues name the workflow")
+		}
+		w.WorkflowName = w.WorkflowID
 	}
 	p := workflowPayload{
 		Event:        EventWorkflowCompleted,
@@ -115,17 +119,17 @@ func (w WorkflowRun) Event(now time.Time) (Event, error) {
 // CommandResult describes one run of a command.
 type CommandResult struct {
 	CommandID   string
-	CommandName string
+	CommandName string // default: CommandID; one of the two is required
 	// ExecutionID identifies this run. It is not part of the webhook
 	// payload, but it is the default idempotency key and the GitHub issue
 	// de-duplication key.
 	ExecutionID   string
 	UserID        string
-	Status        string // StatusSuccess or StatusFailed
-	ResultSummary string // default: built from status, time, cost and error
-	ExecutionTime time.Duration
-	Cost          float64 // in dollars
-	Error         string  // sent as given, also with StatusSuccess (a warning, say)
+	Status        string        // StatusSuccess or StatusFailed
+	ResultSummary string        // default: built from status, time, cost and error
+	ExecutionTime time.Duration // a negative time counts as zero
+	Cost          float64       // in dollars; zero or more, and finite
+	Error         string        // sent as given, also with StatusSuccess (a warning, say)
 	// FinishedAt is the payload's timestamp. Default: the dispatcher's
 	// clock.
 	FinishedAt time.Time
@@ -181,11 +185,14 @@ func (c CommandResult) Event(now time.Time) (Event, error) {
 		return Event{}, fmt.Errorf("integrations: command %q: missing UserID", c.CommandName)
 	}
 	if strings.TrimSpace(c.CommandName) == "" {
-		return Event{}, fmt.Errorf("integrations: command %q: missing CommandName: messages and issues name the command", c.CommandID)
+		if strings.TrimSpace(c.CommandID) == "" {
+			return Event{}, errors.New("integrations: command run: missing CommandName and CommandID: messages and issues name the command")
+		}
+		c.CommandName = c.CommandID
 	}
-	if c.ExecutionTime < 0 {
-		return Event{}, fmt.Errorf("integrations: command %q: ExecutionTime %v is negative", c.CommandName, c.ExecutionTime)
-	}
+	// Start and end times read from clocks that disagree can give a
+	// slightly negative time.
+	c.ExecutionTime = max(c.ExecutionTime, 0)
 	if c.Cost < 0 || math.IsNaN(c.Cost) || math.IsInf(c.Cost, 0) {
 		return Event{}, fmt.Errorf("integrations: command %q: Cost %v: want zero or a positive number of dollars", c.CommandName, c.Cost)
 	}

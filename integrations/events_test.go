@@ -35,8 +35,7 @@ func TestImpossibleRunsAreRejected(t *testing.T) {
 		res  integrations.CommandResult
 		want string
 	}{
-		{"no name", command(func(c *integrations.CommandResult) { c.CommandName = " " }), "missing CommandName"},
-		{"negative time", command(func(c *integrations.CommandResult) { c.ExecutionTime = -time.Second }), "ExecutionTime -1s is negative"},
+		{"no name or id", command(func(c *integrations.CommandResult) { c.CommandName = " " }), "missing CommandName and CommandID"},
 		{"negative cost", command(func(c *integrations.CommandResult) { c.Cost = -1 }), "Cost -1"},
 		{"cost not a number", command(func(c *integrations.CommandResult) { c.Cost = math.NaN() }), "Cost NaN"},
 		{"infinite cost", command(func(c *integrations.CommandResult) { c.Cost = math.Inf(1) }), "Cost +Inf"},
@@ -51,19 +50,27 @@ func TestImpossibleRunsAreRejected(t *testing.T) {
 	}
 
 	_, err := e.d.WorkflowCompleted(ctx, integrations.WorkflowRun{
-		WorkflowID: "wf-1", ExecutionID: "run-2", UserID: testUser, Status: integrations.StatusCompleted,
+		ExecutionID: "run-2", UserID: testUser, Status: integrations.StatusCompleted,
 	})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `workflow "wf-1": missing WorkflowName`)
+	assert.Contains(t, err.Error(), "missing WorkflowName and WorkflowID")
 
 	written, err := e.st.ListDeliveries(ctx, store.DeliveryQuery{Access: store.AsAdmin()})
 	require.NoError(t, err)
 	assert.Empty(t, written, "a rejected run wrote deliveries")
 
-	// A valid run after them is written and sent, so the rejections left
-	// nothing behind that blocks it.
-	ids, err := e.d.CommandExecuted(ctx, command(func(*integrations.CommandResult) {}))
+	// A run with an id and no name, and a negative time (clocks that
+	// disagree), is sent under its id with a time of zero. The rejections
+	// before it left nothing behind that blocks it.
+	ids, err := e.d.CommandExecuted(ctx, command(func(c *integrations.CommandResult) {
+		c.CommandName, c.CommandID, c.ExecutionTime = "", "cmd-7", -time.Millisecond
+	}))
 	require.NoError(t, err)
 	got := e.waitFinal(t, ids)
 	assert.Equal(t, store.StatusSuccess, got[0].Status)
+	reqs, err := rcv.WaitForRequests(waitCtx(t), 1)
+	require.NoError(t, err)
+	assert.Contains(t, string(reqs[0].Body), `"command_name":"cmd-7"`)
+	assert.Contains(t, string(reqs[0].Body), `"execution_time":0,`)
+	assert.Contains(t, string(reqs[0].Body), `"result_summary":"Command executed successfully (cost: $0.0100)"`)
 }

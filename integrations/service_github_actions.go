@@ -105,7 +105,7 @@ func pullRequestRow(integrationID string, pr github.PullRequest) store.PullReque
 
 // PullRequestFilter selects synced pull requests.
 type PullRequestFilter struct {
-	State  string // "open", "closed", or "all" or "" for all, as in GitHub's API
+	State  string // "open", "closed", or "all" or "" for all
 	Limit  int    // zero or less means no limit
 	Offset int
 }

@@ -81,6 +81,7 @@ func TestErrorShapes(t *testing.T) {
 			`{"error":"invalid request","fields":{"url":"must use http or https"}}`},
 		{"hex address", "POST", "webhooks/", "alice", map[string]any{"name": "n", "url": "http://0x7f.1/"}, 400,
 			`{"error":"invalid request","fields":{"url":"must write an IPv4 address as four decimal numbers, such as 192.0.2.1"}}`},
+		{"limit above int range", "GET", "webhooks/?limit=99999999999999999999", "alice", nil, 200, `[]`},
 		{"limit zero", "GET", "webhooks/?limit=0", "alice", nil, 400,
 			`{"error":"invalid request","fields":{"limit":"must be a whole number of at least 1 (values above 200 are lowered to 200)"}}`},
 	}

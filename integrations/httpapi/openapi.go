@@ -103,13 +103,20 @@ func (h *handler) operation(rt route) map[string]any {
 				continue
 			}
 			schema := map[string]any{"type": "string"}
+			param := map[string]any{"name": q, "in": "query"}
 			switch q {
 			case "limit":
-				schema = map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}
+				schema = map[string]any{"type": "integer", "minimum": 1, "default": defaultLimit}
+				param["description"] = "Values above " + strconv.Itoa(maxLimit) + " are lowered to " + strconv.Itoa(maxLimit) + "."
 			case "offset":
 				schema = map[string]any{"type": "integer", "minimum": 0, "default": 0}
 			}
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": schema})
+			param["schema"] = schema
+			params = append(params, param)
+		}
+		if rt.response == "PullRequest" {
+			params = append(params, map[string]any{"name": "state", "in": "query",
+				"schema": map[string]any{"type": "string", "enum": []string{"open", "closed", "all"}, "default": "all"}})
 		}
 	}
 	if params != nil {

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Page sizes of list routes.
@@ -26,6 +28,9 @@ func parsePage(w http.ResponseWriter, r *http.Request) (page, bool) {
 	problems := map[string]string{}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+			n, err = maxLimit+1, nil // too large for an int, so lowered like any value above the maximum
+		}
 		switch {
 		case err != nil || n < 1:
 			problems["limit"] = "must be a whole number of at least 1 (values above " + strconv.Itoa(maxLimit) +

@@ -85,8 +85,8 @@ var disableQueries = map[store.Channel]string{
 func (s *Store) RecordAttempts(ctx context.Context, p store.RecordParams) (store.RecordResult, error) {
 	for i, rec := range p.Records {
 		if rec.Status != store.StatusRetrying && !rec.Status.Final() {
-			return store.RecordResult{}, fmt.Errorf("sqlite: record attempt %d of delivery %q: status %q: "+
-				"use retrying, success or failed: %w", i, rec.Attempt.DeliveryID, rec.Status, store.ErrInvalid)
+			return store.RecordResult{}, fmt.Errorf("sqlite: record attempt %d of delivery %q: invalid status %q: "+
+				"use retrying, success or failed: %w", i+1, rec.Attempt.DeliveryID, rec.Status, store.ErrInvalid)
 		}
 	}
 	var result store.RecordResult
