@@ -95,6 +95,32 @@ func decodeStrings(text, what, id string) ([]string, error) {
 	return out, nil
 }
 
+// sealHeaders returns the headers column of a webhook endpoint: "{}" when
+// it has none, else the JSON object sealed like a secret, because custom
+// headers often carry credentials (Authorization, API keys).
+func (s *Store) sealHeaders(headers map[string]string, id string) (string, error) {
+	text, err := encodeJSON(headers, "headers")
+	if err != nil || len(headers) == 0 {
+		return text, err
+	}
+
+	return s.seal(store.NewSecret(text), "webhook_endpoints", "headers", id)
+}
+
+// openHeaders decodes a headers column written by sealHeaders, or a plain
+// JSON object stored before headers were sealed.
+func (s *Store) openHeaders(text, id string) (map[string]string, error) {
+	if store.SealedKeyID(text) != "" {
+		plain, err := s.open(text, "webhook_endpoints", "headers", id)
+		if err != nil {
+			return nil, err
+		}
+		text = plain.Reveal()
+	}
+
+	return decodeHeaders(text, id)
+}
+
 func decodeHeaders(text, id string) (map[string]string, error) {
 	out := map[string]string{}
 	if err := json.Unmarshal([]byte(text), &out); err != nil {

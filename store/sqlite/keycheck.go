@@ -14,6 +14,7 @@ var sealedColumns = []struct{ table, column string }{
 	{"slack_integrations", "bot_token"},
 	{"webhook_endpoints", "secret"},
 	{"webhook_endpoints", "previous_secret"},
+	{"webhook_endpoints", "headers"},
 }
 
 // checkKeys opens one stored secret for each key id that sealed any, so a
@@ -117,4 +118,54 @@ func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
 	}
 
 	return total, nil
+}
+
+// sealPlainHeaders seals the custom headers of webhook endpoints stored
+// before headers were sealed, so credentials in them do not stay readable
+// in the file. It returns how many it sealed.
+func (s *Store) sealPlainHeaders(ctx context.Context) (int, error) {
+	n := 0
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT id, headers FROM webhook_endpoints
+			WHERE headers NOT LIKE 'enc:%' AND headers NOT IN ('{}', 'null', '')`)
+		if err != nil {
+			return err
+		}
+		plain := map[string]string{}
+		for rows.Next() {
+			var id, text string
+			if err := rows.Scan(&id, &text); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			plain[id] = text
+		}
+		if err := rows.Err(); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		_ = rows.Close()
+		for id, text := range plain {
+			headers, err := decodeHeaders(text, id)
+			if err != nil {
+				return err
+			}
+			sealed, err := s.sealHeaders(headers, id)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET headers = ? WHERE id = ?`, sealed, id); err != nil {
+				return err
+			}
+			n++
+		}
+
+		return nil
+	})
+	if err != nil {
+		return 0, wrapf(err, "seal the stored webhook headers")
+	}
+
+	return n, nil
 }

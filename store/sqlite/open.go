@@ -107,6 +107,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.startIndexer()
+	if _, err := s.sealPlainHeaders(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 
 	return s, nil
 }

@@ -37,7 +37,7 @@ func (s *Store) encodeWebhook(rec *store.WebhookEndpoint) (webhookWritable, erro
 	if w.events, err = encodeJSON(rec.CustomEvents, "custom events"); err != nil {
 		return w, err
 	}
-	if w.headers, err = encodeJSON(rec.Headers, "headers"); err != nil {
+	if w.headers, err = s.sealHeaders(rec.Headers, rec.ID); err != nil {
 		return w, err
 	}
 
@@ -120,7 +120,7 @@ func (s *Store) scanWebhook(row interface{ Scan(...any) error }) (*store.Webhook
 	if rec.CustomEvents, err = decodeStrings(events, "custom events", rec.ID); err != nil {
 		return nil, err
 	}
-	if rec.Headers, err = decodeHeaders(headers, rec.ID); err != nil {
+	if rec.Headers, err = s.openHeaders(headers, rec.ID); err != nil {
 		return nil, err
 	}
 	if rec.Secret, err = s.open(secret, "webhook_endpoints", "secret", rec.ID); err != nil {
