@@ -11,7 +11,8 @@ import (
 const MaskedHeaderValue = "[redacted]"
 
 // credentialHeaderWords mark header names whose values are credentials.
-var credentialHeaderWords = []string{"authorization", "token", "secret", "key", "cookie", "password", "auth", "signature"}
+var credentialHeaderWords = []string{"authorization", "token", "secret", "key", "cookie", "password", "passwd", "pwd",
+	"auth", "signature", "credential", "session"}
 
 // IsCredentialHeader reports whether a custom header's value should be
 // masked in responses, such as Authorization or X-Api-Key.

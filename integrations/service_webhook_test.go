@@ -273,3 +273,14 @@ func TestAdminReadCreatesNoEmailSettings(t *testing.T) {
 		t.Fatalf("patched settings = %+v, want nobody's with the new address", rec)
 	}
 }
+
+func TestIsCredentialHeader(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Authorization": true, "X-Api-Key": true, "X-Credentials": true, "X-Passwd": true,
+		"X-Session-Id": true, "Cookie": true, "X-Env": false, "Content-Language": false,
+	} {
+		if got := IsCredentialHeader(name); got != want {
+			t.Errorf("IsCredentialHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
