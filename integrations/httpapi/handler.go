@@ -222,7 +222,7 @@ func reqIDOf(r *http.Request) string {
 }
 
 // uncleanPath reports whether p has an empty, "." or ".." segment, which
-// http.ServeMux answers with a redirect to the cleaned path.
+// http.ServeMux would redirect to the cleaned path.
 func uncleanPath(p string) bool {
 	return strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
 		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")

@@ -36,12 +36,12 @@ var (
 	siteLocal    = netip.MustParsePrefix("fec0::/10")       // deprecated by RFC 3879, still routed on some networks
 )
 
-// metadataAddrs are cloud platform services outside the link-local range:
-// AWS's IPv6 metadata endpoint (a unique-local address), Alibaba Cloud's
-// metadata service (in the shared address space) and Azure's platform
-// address, which serves the VM agent and a DNS resolver (a public
-// address). AllowPrivateNetworks lifts the block on their ranges but not
-// on them.
+// metadataAddrs are cloud platform services outside the link-local range.
+// AWS's IPv6 metadata endpoint is a unique-local address, and Alibaba
+// Cloud's metadata service is in the shared address space. Azure's platform
+// address, which serves the VM agent and a DNS resolver, is a public
+// address. AllowPrivateNetworks lifts the block on their ranges but not on
+// them.
 var metadataAddrs = []netip.Addr{
 	netip.MustParseAddr("fd00:ec2::254"),
 	netip.MustParseAddr("100.100.100.200"),
