@@ -613,9 +613,12 @@ func (r *run) record(batch []result) {
 
 	r.mu.Lock()
 	for _, res := range batch {
-		id := res.delivery.ID
+		id, n := res.delivery.ID, res.delivery.AttemptCount
+		if started, ok := r.attempting[id]; !ok || started != n {
+			continue // a later attempt of the delivery holds the entry now
+		}
 		if r.claiming {
-			r.recordedMeanwhile[id] = r.attempting[id]
+			r.recordedMeanwhile[id] = n
 		}
 		delete(r.attempting, id)
 	}
