@@ -35,10 +35,12 @@ func credentialValues(headers map[string]string) []string {
 		if !IsCredentialHeader(name) {
 			continue
 		}
-		values = append(values, value)
-		// "Bearer <token>": a receiver may echo the token alone.
-		if _, token, ok := strings.Cut(value, " "); ok {
-			values = append(values, strings.TrimSpace(token))
+		values = append(values, value, strings.TrimSpace(value))
+		// "Bearer <token>": a receiver may echo the token alone. The
+		// scheme word is no secret, so it is not replaced on its own.
+		if fields := strings.Fields(value); len(fields) > 1 {
+			values = append(values, strings.Join(fields[1:], " "))
+			values = append(values, fields[1:]...)
 		}
 	}
 

@@ -34,9 +34,10 @@
 // that stalls, and is reported as "Request timeout after Ns".
 //
 // Every connection goes through a dial-time guard that rejects loopback,
-// private, link-local (cloud metadata), CGNAT, unique-local, multicast and
-// unspecified addresses, in any IPv4-mapped or NAT64 form, on the address
-// actually dialled. [WithAllowPrivateNetworks] and [WithAllowedPrefixes]
+// private, link-local (cloud metadata), CGNAT, unique-local, site-local,
+// multicast and unspecified addresses, also when an IPv6 address carries
+// one of them (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64, 6to4
+// or Teredo), on the address actually dialled. [WithAllowPrivateNetworks] and [WithAllowedPrefixes]
 // opt in. Proxy settings from the environment are ignored.
 //
 // [ValidateURL], [ValidateHeaders], [ValidateSecret] and

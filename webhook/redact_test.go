@@ -2,9 +2,11 @@ package webhook_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
@@ -52,5 +54,113 @@ func TestSendRedactsEchoedValues(t *testing.T) {
 		if prefix == "" && res.Excerpt != "auth=[redacted] secret=[redacted] end" {
 			t.Errorf("Excerpt = %q, want the values replaced and the rest kept", res.Excerpt)
 		}
+	}
+}
+
+// headerEchoServer responds 500 with every request header, one "Name:
+// value" line each in name order, as a debugging receiver would.
+func headerEchoServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		names := make([]string, 0, len(r.Header))
+		for name := range r.Header {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		w.WriteHeader(http.StatusInternalServerError)
+		for _, name := range names {
+			_, _ = fmt.Fprintf(w, "%s: %s\n", name, r.Header.Get(name))
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	return srv
+}
+
+// TestRedactLongValuesPastHead sends six credential headers of 900
+// bytes each to a receiver that echoes them. Replacing them shortens the
+// text by almost 5,400 bytes, so the excerpt reaches far past the first
+// 4,000 bytes read. No part of any value may remain.
+func TestRedactLongValuesPastHead(t *testing.T) {
+	t.Parallel()
+	srv := headerEchoServer(t)
+	headers := map[string]string{}
+	var values []string
+	for i := range 6 {
+		value := fmt.Sprintf("cred%d-", i) + strings.Repeat(string(rune('a'+i)), 894)
+		headers[fmt.Sprintf("X-Key-%d", i)] = value
+		values = append(values, value)
+	}
+
+	res := newSender(t).Send(context.Background(), webhook.Request{
+		URL:     srv.URL + "/hook",
+		Body:    payload,
+		Headers: headers,
+		Redact:  values,
+	})
+
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", res.StatusCode)
+	}
+	for i, value := range values {
+		if start := value[:16]; strings.Contains(res.Excerpt, start) {
+			t.Errorf("Excerpt contains the start %q of header value %d", start, i)
+		}
+	}
+}
+
+// TestRedactOverlappingValues echoes two values where the end of one
+// is the start of the other. Both are replaced whole.
+func TestRedactOverlappingValues(t *testing.T) {
+	t.Parallel()
+	const first, second = "key-AAAA-shared", "shared-BBBB-tail"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "got key-AAAA-shared-BBBB-tail")
+	}))
+	t.Cleanup(srv.Close)
+
+	res := newSender(t).Send(context.Background(), webhook.Request{
+		URL:    srv.URL + "/hook",
+		Body:   payload,
+		Redact: []string{first, second},
+	})
+
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400", res.StatusCode)
+	}
+	for _, part := range []string{"AAAA", "BBBB"} {
+		if strings.Contains(res.Excerpt, part) {
+			t.Errorf("Excerpt %q contains %q, a part of a redacted value", res.Excerpt, part)
+		}
+	}
+}
+
+// TestRedactValueCutAtDrainLimit echoes a 1,000-byte value 70 times, so the
+// read stops inside one copy. The cut copy at the end of what was read is
+// replaced as well.
+func TestRedactValueCutAtDrainLimit(t *testing.T) {
+	t.Parallel()
+	value := "cut-" + strings.Repeat("v", 996)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, strings.Repeat(value, 70))
+	}))
+	t.Cleanup(srv.Close)
+
+	res := newSender(t).Send(context.Background(), webhook.Request{URL: srv.URL + "/hook", Body: payload, Redact: []string{value}})
+
+	if res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status = %d, want 502", res.StatusCode)
+	}
+	if strings.Contains(res.Excerpt, "cut-v") || strings.Contains(res.Excerpt, "vvvv") {
+		t.Errorf("Excerpt holds part of the value: %q", res.Excerpt)
+	}
+	// The copies touch each other, so they and the cut one are one run.
+	if res.Excerpt != webhook.RedactedValue {
+		t.Errorf("Excerpt = %q, want one replacement for the whole run", res.Excerpt)
 	}
 }

@@ -71,7 +71,8 @@ type Request struct {
 
 	// Redact lists values, such as credential header values, that must not
 	// come back in Result.Excerpt, Result.Err or the log when a receiver
-	// echoes them: each is replaced by RedactedValue. The secrets are
+	// echoes them: each is replaced by RedactedValue, with the first
+	// DrainLimit bytes of the response searched. The secrets are
 	// always redacted. Values shorter than 4 bytes are left alone.
 	Redact []string
 }
@@ -84,8 +85,7 @@ const RedactedValue = "[redacted]"
 // would mangle ordinary text and guard nothing.
 const minRedactLen = 4
 
-// redactions returns the values that the response of req must not carry,
-// longest first, so a value that contains another is replaced whole.
+// redactions returns the values that the response of req must not carry.
 func (req Request) redactions() []string {
 	values := make([]string, 0, len(req.Redact)+len(req.Secrets))
 	for _, v := range req.Redact {
@@ -98,18 +98,52 @@ func (req Request) redactions() []string {
 			values = append(values, string(sec))
 		}
 	}
-	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
 
 	return values
 }
 
-// redact replaces every value of values in s by RedactedValue.
-func redact(s string, values []string) string {
+// redact replaces every occurrence of values in s by RedactedValue, with
+// overlapping occurrences replaced as one. When cut is set, s is the start
+// of a longer text, and a start of a value that s ends with is replaced too.
+func redact(s string, values []string, cut bool) string {
+	type span struct{ start, end int }
+	var spans []span
 	for _, v := range values {
-		s = strings.ReplaceAll(s, v, RedactedValue)
+		for from := 0; ; {
+			i := strings.Index(s[from:], v)
+			if i < 0 {
+				break
+			}
+			spans = append(spans, span{from + i, from + i + len(v)})
+			from += i + 1
+		}
+		if cut {
+			for k := min(len(v)-1, len(s)); k >= minRedactLen; k-- {
+				if s[len(s)-k:] == v[:k] {
+					spans = append(spans, span{len(s) - k, len(s)})
+					break
+				}
+			}
+		}
 	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	var b strings.Builder
+	pos := 0
+	for i := 0; i < len(spans); {
+		start, end := spans[i].start, spans[i].end
+		for i++; i < len(spans) && spans[i].start <= end; i++ {
+			end = max(end, spans[i].end)
+		}
+		b.WriteString(s[pos:start])
+		b.WriteString(RedactedValue)
+		pos = end
+	}
+	b.WriteString(s[pos:])
 
-	return s
+	return b.String()
 }
 
 // Result is the outcome of one attempt.
@@ -240,17 +274,18 @@ func (s *Sender) exchange(httpReq *http.Request, hidden []string) Result {
 // ExcerptRunes characters, with the hidden values replaced. Reading the rest
 // (up to the limit) lets the transport reuse the connection.
 func readExcerpt(body io.Reader, hidden []string) (string, error) {
-	// The head reaches past the excerpt by the longest hidden value, so a
-	// value that starts inside the excerpt is seen whole and replaced.
+	// Replacing hidden values shortens the text by any amount, so with
+	// values to hide the whole of what is read is searched.
 	headBytes := ExcerptRunes * utf8.UTFMax
 	if len(hidden) > 0 {
-		headBytes += len(hidden[0])
+		headBytes = DrainLimit
 	}
 	head, err := io.ReadAll(io.LimitReader(body, int64(headBytes)))
-	if err == nil && len(head) == headBytes {
+	cut := err == nil && len(head) == headBytes
+	if cut && headBytes < DrainLimit {
 		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-len(head))))
 	}
-	text := redact(strings.ToValidUTF8(string(head), "\uFFFD"), hidden)
+	text := redact(strings.ToValidUTF8(string(head), "\uFFFD"), hidden, cut)
 
 	return truncateRunes(text, ExcerptRunes), err
 }
