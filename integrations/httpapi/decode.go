@@ -75,6 +75,11 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, fields bodyFields, 
 		writeFields(w, map[string]string{"body": "must be UTF-8 text: the request has bytes that are not UTF-8"})
 		return errResponded
 	}
+	if loneSurrogate(raw) {
+		writeFields(w, map[string]string{"body": `must not escape half of a UTF-16 surrogate pair (such as \ud800 alone): ` +
+			"escape the whole character, or send it as UTF-8"})
+		return errResponded
+	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		if optional {
 			return nil
@@ -151,4 +156,64 @@ func jsonKind(t reflect.Type) string {
 	default:
 		return "a different type"
 	}
+}
+
+// loneSurrogate reports whether raw holds a \u escape of a UTF-16
+// surrogate that is not part of a pair, which json.Unmarshal would turn
+// into U+FFFD.
+func loneSurrogate(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escape of one character, such as \\ or \"
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true // a low surrogate with no high one before it
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+11 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
+				return true
+			}
+			low, ok := hex4(raw, i+8)
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11 // the pair
+		default:
+			i += 5
+		}
+	}
+
+	return false
+}
+
+// hex4 reads four hex digits of raw at i.
+func hex4(raw []byte, i int) (rune, bool) {
+	if i+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+
+	return r, true
 }

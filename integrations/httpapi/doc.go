@@ -30,11 +30,11 @@
 // (id, created_at, has_secret, ...) are ignored. PUT replaces every writable
 // field: omitted booleans become false, omitted lists and header maps
 // empty, and omitted numbers, methods and signature schemes their defaults,
-// while other omitted strings and secrets keep their stored values. PATCH changes only the fields given; a field given as null counts
-// as not given. Errors are {"error": "..."}, and validation errors add
-// "fields". Lists are JSON arrays, newest first, with limit (default 50;
-// values above 200 are lowered to 200), offset and a Link rel="next"
-// header.
+// while other omitted strings and secrets keep their stored values. PATCH
+// changes only the fields given, and a field given as null counts as not
+// given. Errors are {"error": "..."}, and validation errors add "fields".
+// Lists are JSON arrays, newest first, with limit (default 50; values above
+// 200 are lowered to 200), offset and a Link rel="next" header.
 //
 // Secrets are write-only: responses carry has_* booleans, and credential
 // headers of a webhook are masked. A webhook secret the library generated

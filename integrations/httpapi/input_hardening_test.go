@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -109,4 +110,84 @@ func TestUncleanPathGetsJSON(t *testing.T) {
 		require.Equal(t, "application/json", resp.Header.Get("Content-Type"), "%s: status %d, body %q", path, resp.StatusCode, body)
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: body %q", path, body)
 	}
+}
+
+// TestLongEchoedHeadersRedacted configures six credential headers of
+// 900 bytes each, within the API's limits of 20 headers and 1,000 bytes a
+// value, and tests the endpoint against a receiver that echoes request
+// headers. No part of any value may come back in the stored response body.
+func TestLongEchoedHeadersRedacted(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rcv := headerEchoReceiver(t)
+	headers := map[string]string{}
+	var starts []string
+	for i := range 6 {
+		value := fmt.Sprintf("LONGcred%d-", i) + strings.Repeat(string(rune('a'+i)), 890)
+		headers[fmt.Sprintf("X-Api-Key-%d", i)] = value
+		starts = append(starts, value[:16])
+	}
+	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "h", "url": rcv.URL + "/in", "headers": headers})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+
+	test := e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
+	e.expect(test, http.StatusOK)
+	deliveryID := test.json(t)["delivery_id"].(string)
+	delivery := e.do("GET", "webhook-deliveries/"+deliveryID+"/", "alice", nil)
+	e.expect(delivery, http.StatusOK)
+
+	for i, start := range starts {
+		assert.NotContains(t, string(delivery.body), start, "the delivery record returns the start of header %d", i)
+	}
+}
+
+// TestEscapedSurrogates sends names with \u escapes of UTF-16
+// surrogates. json.Unmarshal turns a lone one into U+FFFD, the same silent
+// change that the UTF-8 check rejects for raw bytes, so it gets 400, while
+// a whole pair and an escaped backslash before "ud800" are accepted.
+func TestEscapedSurrogates(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for name, status := range map[string]int{
+		`ops\ud800hook`:       http.StatusBadRequest,
+		`ops\udc00hook`:       http.StatusBadRequest,
+		`ops\ud800\u0041hook`: http.StatusBadRequest,
+		`ops\ud83d\ude00hook`: http.StatusCreated,
+		`ops\\ud800hook`:      http.StatusCreated,
+	} {
+		r := e.do("POST", "webhooks/", "alice", `{"name":"`+name+`","url":"http://127.0.0.1:9/in"}`)
+		assert.Equal(t, status, r.status, "name %s: body %s", name, r.body)
+	}
+}
+
+// TestPaddedBearerTokenRedacted configures an Authorization value
+// with a leading space, which the client trims when it sends the header,
+// and tests the endpoint against a receiver that echoes the token alone.
+// The token must not come back in the stored response body.
+func TestPaddedBearerTokenRedacted(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	const token = "PADDEDtoken-0123456789"
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "scheme "+scheme+": token "+got+" is not valid")
+	}))
+	t.Cleanup(rcv.Close)
+	r := e.do("POST", "webhooks/", "alice", map[string]any{
+		"name": "h", "url": rcv.URL + "/in", "headers": map[string]string{"Authorization": " Bearer " + token},
+	})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+
+	test := e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
+	e.expect(test, http.StatusOK)
+	deliveryID := test.json(t)["delivery_id"].(string)
+	delivery := e.do("GET", "webhook-deliveries/"+deliveryID+"/", "alice", nil)
+	e.expect(delivery, http.StatusOK)
+
+	assert.Contains(t, string(delivery.body), "is not valid", "the receiver's response is stored")
+	assert.NotContains(t, string(delivery.body), token, "the delivery record returns the token")
 }
