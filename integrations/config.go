@@ -78,8 +78,8 @@ type Config struct {
 
 	// AllowPrivateNetworks lets webhooks reach loopback, private,
 	// shared and unique-local addresses. Link-local addresses and the
-	// cloud metadata addresses (169.254.169.254, fd00:ec2::254,
-	// 100.100.100.200) stay blocked. Default: false. Turn it on only for
+	// cloud platform addresses (169.254.169.254, fd00:ec2::254,
+	// 100.100.100.200, 168.63.129.16) stay blocked. Default: false. Turn it on only for
 	// tests and on-premises receivers.
 	AllowPrivateNetworks bool
 

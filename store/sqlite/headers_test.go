@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hishamos/integrations-external/store"
+	"github.com/hishamos/integrations-external/store/sqlite"
 )
 
 const credential = "Bearer HEADERcredential-0123456789"
@@ -53,6 +54,7 @@ func TestHeadersSealedOnDisk(t *testing.T) {
 	require.NoError(t, s.Close())
 
 	requireNotOnDisk(t, path, credential)
+	assert.GreaterOrEqual(t, sqlite.SchemaVersion(), 5, "sealed headers need a schema version that earlier releases refuse")
 }
 
 // TestPlainHeadersSealedOnOpen writes headers in plain JSON, as versions

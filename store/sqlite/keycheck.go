@@ -158,7 +158,11 @@ func (s *Store) sealPlainHeaders(ctx context.Context) (int, error) {
 		for id, text := range plain {
 			headers, err := decodeHeaders(text, id)
 			if err != nil {
-				return err
+				// Reads of this endpoint fail with that error as before,
+				// and the others are sealed.
+				s.log.WarnContext(ctx, "sqlite: stored headers are not a JSON object, so they stay as they are",
+					"endpoint_id", id, "error", err)
+				continue
 			}
 			sealed, err := s.sealHeaders(headers, id)
 			if err != nil {

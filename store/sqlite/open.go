@@ -107,7 +107,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.startIndexer()
-	if _, err := s.sealPlainHeaders(ctx); err != nil {
+	err = retryBusy(ctx, opts.BusyTimeout, func() error {
+		_, err := s.sealPlainHeaders(ctx)
+		return err
+	})
+	if err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
