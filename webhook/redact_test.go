@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -163,4 +164,97 @@ func TestRedactValueCutAtDrainLimit(t *testing.T) {
 	if res.Excerpt != webhook.RedactedValue {
 		t.Errorf("Excerpt = %q, want one replacement for the whole run", res.Excerpt)
 	}
+}
+
+// TestRedactCutInsideMultibyteRune echoes a two-byte-per-rune credential
+// value 70 times, so the 64 KiB that Send reads ends inside the 66th copy,
+// in the middle of a rune. The adjacent full copies collapse into one
+// "[redacted]", so the excerpt reaches the cut copy. Its start must not
+// appear in the excerpt.
+func TestRedactCutInsideMultibyteRune(t *testing.T) {
+	t.Parallel()
+	value := cyrillicValue(500) // 1,000 bytes, 2 bytes per rune
+	body := "x" + strings.Repeat(value, 70)
+	// 1 + 65*1000 + 535 bytes: the cut falls inside a rune.
+	if (webhook.DrainLimit-1)%len(value)%2 != 1 {
+		t.Fatalf("the cut does not fall inside a rune: adjust the prefix")
+	}
+	srv := bodyServer(t, body)
+
+	res := newSender(t).Send(context.Background(), webhook.Request{
+		URL:    srv.URL + "/hook",
+		Body:   payload,
+		Redact: []string{value},
+	})
+
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", res.StatusCode)
+	}
+	if leak := value[:16]; strings.Contains(res.Excerpt, leak) {
+		t.Errorf("Excerpt has %d bytes after \"x[redacted]\": the cut credential value, starting %q",
+			len(res.Excerpt)-len("x[redacted]"), leak)
+	}
+}
+
+// TestRedactBodyOfExactlyDrainLimit compares two bodies that end with
+// the same plain text, " Bearer", after echoed copies of a credential
+// value. The second is exactly DrainLimit bytes long, so nothing was cut
+// off. Both excerpts must be the same.
+func TestRedactBodyOfExactlyDrainLimit(t *testing.T) {
+	t.Parallel()
+	const tail = " Bearer"
+	// 81 copies of 809 bytes plus the tail are 65,536 bytes.
+	value := "Bearer " + strings.Repeat("t", 802)
+	exact := strings.Repeat(value, 81) + tail
+	if len(exact) != webhook.DrainLimit {
+		t.Fatalf("body is %d bytes, want %d", len(exact), webhook.DrainLimit)
+	}
+	shorter := strings.Repeat(value, 80) + tail
+
+	excerpts := make([]string, 2)
+	for i, body := range []string{shorter, exact} {
+		srv := bodyServer(t, body)
+		res := newSender(t).Send(context.Background(), webhook.Request{
+			URL:    srv.URL + "/hook",
+			Body:   payload,
+			Redact: []string{value},
+		})
+		if res.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("body %d: status = %d, want 500", i, res.StatusCode)
+		}
+		excerpts[i] = res.Excerpt
+	}
+
+	if want := "[redacted]" + tail; excerpts[0] != want {
+		t.Errorf("shorter body: Excerpt = %q, want %q", excerpts[0], want)
+	}
+	if excerpts[1] != excerpts[0] {
+		t.Errorf("body of exactly DrainLimit bytes: Excerpt = %q, want %q as for the shorter body",
+			excerpts[1], excerpts[0])
+	}
+}
+
+// bodyServer responds 500 with body.
+func bodyServer(t *testing.T, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+
+	return srv
+}
+
+// cyrillicValue returns n pseudo-random Cyrillic letters, 2 bytes each. The
+// text does not repeat, so no occurrence of it overlaps a shifted copy.
+func cyrillicValue(n int) string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	for range n {
+		b.WriteRune('а' + rune(rng.IntN(32)))
+	}
+
+	return b.String()
 }

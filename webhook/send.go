@@ -85,7 +85,8 @@ const RedactedValue = "[redacted]"
 // would mangle ordinary text and guard nothing.
 const minRedactLen = 4
 
-// redactions returns the values that the response of req must not carry.
+// redactions returns the values that the response of req must not carry,
+// without repeats.
 func (req Request) redactions() []string {
 	values := make([]string, 0, len(req.Redact)+len(req.Secrets))
 	for _, v := range req.Redact {
@@ -98,50 +99,61 @@ func (req Request) redactions() []string {
 			values = append(values, string(sec))
 		}
 	}
+	slices.Sort(values)
 
-	return values
+	return slices.Compact(values)
 }
 
 // redact replaces every occurrence of values in s by RedactedValue, with
-// overlapping occurrences replaced as one. When cut is set, s is the start
-// of a longer text, and a start of a value that s ends with is replaced too.
+// occurrences that touch or overlap replaced as one. When cut is set, s is
+// the start of a longer text, and a start of a value (4 bytes or more)
+// that s ends with is replaced too. Each value is searched for without
+// overlap, so the cost stays linear in len(s) per value; a value that
+// repeats itself (such as "abab") may leave a few bytes where its
+// occurrences overlap.
 func redact(s string, values []string, cut bool) string {
-	type span struct{ start, end int }
-	var spans []span
+	var covered []bool
+	mark := func(start, end int) {
+		if covered == nil {
+			covered = make([]bool, len(s))
+		}
+		for i := start; i < end; i++ {
+			covered[i] = true
+		}
+	}
 	for _, v := range values {
-		for from := 0; ; {
+		for from := 0; from+len(v) <= len(s); {
 			i := strings.Index(s[from:], v)
 			if i < 0 {
 				break
 			}
-			spans = append(spans, span{from + i, from + i + len(v)})
-			from += i + 1
+			mark(from+i, from+i+len(v))
+			from += i + len(v)
 		}
 		if cut {
 			for k := min(len(v)-1, len(s)); k >= minRedactLen; k-- {
 				if s[len(s)-k:] == v[:k] {
-					spans = append(spans, span{len(s) - k, len(s)})
+					mark(len(s)-k, len(s))
 					break
 				}
 			}
 		}
 	}
-	if len(spans) == 0 {
+	if covered == nil {
 		return s
 	}
-	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	var b strings.Builder
-	pos := 0
-	for i := 0; i < len(spans); {
-		start, end := spans[i].start, spans[i].end
-		for i++; i < len(spans) && spans[i].start <= end; i++ {
-			end = max(end, spans[i].end)
+	for i := 0; i < len(s); {
+		if !covered[i] {
+			b.WriteByte(s[i])
+			i++
+			continue
 		}
-		b.WriteString(s[pos:start])
 		b.WriteString(RedactedValue)
-		pos = end
+		for i < len(s) && covered[i] {
+			i++
+		}
 	}
-	b.WriteString(s[pos:])
 
 	return b.String()
 }
@@ -274,18 +286,24 @@ func (s *Sender) exchange(httpReq *http.Request, hidden []string) Result {
 // ExcerptRunes characters, with the hidden values replaced. Reading the rest
 // (up to the limit) lets the transport reuse the connection.
 func readExcerpt(body io.Reader, hidden []string) (string, error) {
-	// Replacing hidden values shortens the text by any amount, so with
-	// values to hide the whole of what is read is searched.
-	headBytes := ExcerptRunes * utf8.UTFMax
-	if len(hidden) > 0 {
-		headBytes = DrainLimit
+	if len(hidden) == 0 {
+		const headBytes = ExcerptRunes * utf8.UTFMax
+		head, err := io.ReadAll(io.LimitReader(body, headBytes))
+		if err == nil && len(head) == headBytes {
+			_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-len(head))))
+		}
+
+		return truncateRunes(strings.ToValidUTF8(string(head), "\uFFFD"), ExcerptRunes), err
 	}
-	head, err := io.ReadAll(io.LimitReader(body, int64(headBytes)))
-	cut := err == nil && len(head) == headBytes
-	if cut && headBytes < DrainLimit {
-		_, err = io.Copy(io.Discard, io.LimitReader(body, int64(DrainLimit-len(head))))
-	}
-	text := redact(strings.ToValidUTF8(string(head), "\uFFFD"), hidden, cut)
+	// Replacing hidden values shortens the text by any amount, so all
+	// that is read is searched. One byte past the limit tells whether the
+	// body goes on, and so whether a value may be cut at the end.
+	head, err := io.ReadAll(io.LimitReader(body, DrainLimit+1))
+	cut := len(head) > DrainLimit
+	head = head[:min(len(head), DrainLimit)]
+	// Redact before making the text valid UTF-8, so a value cut inside a
+	// character still ends the text.
+	text := strings.ToValidUTF8(redact(string(head), hidden, cut), "\uFFFD")
 
 	return truncateRunes(text, ExcerptRunes), err
 }
