@@ -54,7 +54,18 @@ func buildIssueBody(text, key string) string {
 
 	budget := MaxIssueBody - utf8.RuneCountInString(suffix)
 	if utf8.RuneCountInString(text) > budget {
-		text = cutRunes(text, budget-utf8.RuneCountInString(TruncationMarker)) + TruncationMarker
+		// A cut inside a code block would leave it open, and the marker
+		// after it would show as text, so the block is closed first.
+		const fenceEnd = "\n```"
+		keep := budget - utf8.RuneCountInString(TruncationMarker)
+		cut := cutRunes(text, keep)
+		if strings.Count(cut, "```")%2 == 1 {
+			cut = cutRunes(text, keep-len(fenceEnd))
+			if strings.Count(cut, "```")%2 == 1 {
+				cut += fenceEnd
+			}
+		}
+		text = cut + TruncationMarker
 	}
 
 	return text + suffix

@@ -74,6 +74,13 @@ func TestBuildIssueBodyLimits(t *testing.T) {
 	assert.Equal(t, MaxIssueBody, utf8.RuneCountInString(cut), "runes after cut")
 	assert.True(t, strings.HasSuffix(cut, TruncationMarker), "truncation marker")
 	assert.Equal(t, "short\n\n"+dedupeMarker("k"), buildIssueBody("short", "k"))
+
+	// A cut inside a code block closes the block, so the markers after it
+	// are not shown as code.
+	fenced := "### Error\n\n```\n" + strings.Repeat("e", MaxIssueBody) + "\n```\n"
+	got := buildIssueBody(fenced, "k")
+	assert.LessOrEqual(t, utf8.RuneCountInString(got), MaxIssueBody, "runes after cut")
+	assert.True(t, strings.HasSuffix(got, "\n```"+TruncationMarker+"\n\n"+dedupeMarker("k")), "the block is closed before the markers")
 }
 
 func TestCreateIssueAmbiguousTimeoutNoDuplicate(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hishamos/integrations-external/github"
 	"github.com/hishamos/integrations-external/store"
@@ -40,28 +41,66 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 	return remoteFailure(out, err)
 }
 
-// failureIssue builds the issue for a failed workflow or command.
+// maxIssueTitle is GitHub's limit on an issue title, in characters.
+const maxIssueTitle = 256
+
+// failureIssue builds the issue for a failed workflow or command. Values
+// that come from the host (names, ids, summaries) go into code spans, where
+// GitHub renders no Markdown and notifies no @mention.
 func failureIssue(n notice, dedupeKey, product string) github.IssueRequest {
 	var title string
 	var body strings.Builder
 	switch n.Event {
 	case EventWorkflowCompleted:
-		title = fmt.Sprintf("Workflow %s failed", n.WorkflowName)
-		fmt.Fprintf(&body, "Workflow **%s** failed in %s.\n\n", n.WorkflowName, product)
-		fmt.Fprintf(&body, "- Workflow ID: `%s`\n- Execution ID: `%s`\n", n.WorkflowID, n.ExecutionID)
+		title = "Workflow " + oneLine(n.WorkflowName) + " failed"
+		fmt.Fprintf(&body, "Workflow %s failed in %s.\n\n", codeSpan(n.WorkflowName), product)
+		fmt.Fprintf(&body, "- Workflow ID: %s\n- Execution ID: %s\n", codeSpan(n.WorkflowID), codeSpan(n.ExecutionID))
 	default:
-		title = fmt.Sprintf("Command %s failed", n.CommandName)
-		fmt.Fprintf(&body, "Command **%s** failed in %s.\n\n", n.CommandName, product)
-		fmt.Fprintf(&body, "- Command ID: `%s`\n- Execution time: %.2fs\n- Cost: $%.4f\n",
-			n.CommandID, n.ExecutionTime, n.Cost)
+		title = "Command " + oneLine(n.CommandName) + " failed"
+		fmt.Fprintf(&body, "Command %s failed in %s.\n\n", codeSpan(n.CommandName), product)
+		fmt.Fprintf(&body, "- Command ID: %s\n- Execution time: %.2fs\n- Cost: $%.4f\n",
+			codeSpan(n.CommandID), n.ExecutionTime, n.Cost)
 		if n.ResultSummary != "" {
-			fmt.Fprintf(&body, "- Summary: %s\n", n.ResultSummary)
+			fmt.Fprintf(&body, "- Summary: %s\n", codeSpan(n.ResultSummary))
 		}
 	}
-	fmt.Fprintf(&body, "- User: `%s`\n- Time: %s\n", n.UserID, n.Timestamp)
+	fmt.Fprintf(&body, "- User: %s\n- Time: %s\n", codeSpan(n.UserID), n.Timestamp)
 	if msg := n.errorText(); msg != "" {
 		fmt.Fprintf(&body, "\n### Error\n\n```\n%s\n```\n", strings.ReplaceAll(msg, "```", "'''"))
 	}
+	if utf8.RuneCountInString(title) > maxIssueTitle {
+		title = string([]rune(title)[:maxIssueTitle-1]) + "…"
+	}
 
 	return github.IssueRequest{Title: title, Body: body.String(), DedupeKey: dedupeKey}
+}
+
+// oneLine returns s with each run of line breaks and other spaces turned
+// into one space, for an issue title.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// codeSpan returns s, on one line, as a Markdown code span: the backticks
+// around it outnumber any run of backticks inside, so s cannot end it.
+func codeSpan(s string) string {
+	s = oneLine(s)
+	if s == "" {
+		return "(none)"
+	}
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+
+	return fence + s + fence
 }
