@@ -303,3 +303,39 @@ func TestAutoSyncOnce(t *testing.T) {
 		t.Errorf("manual integration has %d pull requests, want 0", len(prs))
 	}
 }
+
+func TestTestMessagesUseProductName(t *testing.T) {
+	t.Parallel()
+	fx := newServiceFixture(t, func(c *Config) { c.ProductName = "AcmeOps" })
+	ctx := context.Background()
+	alice := Caller{UserID: "alice", Email: "alice@example.com"}
+	fx.slack.AddToken("xoxb-good")
+	fx.slack.AddChannel(fakeslack.Channel{ID: "C0ALERTS", Name: "alerts", Member: true})
+	rec, err := fx.svc.CreateSlackIntegration(ctx, alice, SlackInput{
+		WorkspaceName: ptr("acme"), ChannelID: ptr("C0ALERTS"), BotToken: ptr("xoxb-good"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.SendSlackTestMessage(ctx, alice, rec.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.SendTestEmail(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+
+	posts, err := fx.slack.WaitForMessages(ctx, "C0ALERTS", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(posts[0].Text, "Test message from AcmeOps") {
+		t.Errorf("posted text = %q, want the product name", posts[0].Text)
+	}
+	mails, err := fx.smtp.WaitForMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mails[0].Data), "Subject: Test Email from AcmeOps") {
+		t.Errorf("test email lacks the product name:\n%s", mails[0].Data)
+	}
+}

@@ -28,7 +28,7 @@ func (s *Service) SendTestEmail(ctx context.Context, c Caller) error {
 	if err != nil {
 		return err
 	}
-	msg, err := email.Composer{}.TestEmail()
+	msg, err := email.Composer{Product: s.d.cfg.ProductName}.TestEmail()
 	if err != nil {
 		return fmt.Errorf("integrations: compose test email: %w", err)
 	}

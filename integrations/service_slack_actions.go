@@ -64,7 +64,7 @@ func (s *Service) SendSlackTestMessage(ctx context.Context, c Caller, id, text s
 	}
 	callCtx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	if _, err := client.Post(callCtx, rec.ChannelID, slack.TestMessage{Text: text}.Build()); err != nil {
+	if _, err := client.Post(callCtx, rec.ChannelID, slack.TestMessage{Text: text, ProductName: s.d.cfg.ProductName}.Build()); err != nil {
 		return s.recordSlackFailure(ctx, c, rec, err)
 	}
 	now := s.now()

@@ -65,6 +65,7 @@ const (
 	CodeNotAuthed       = "not_authed"
 	CodeAccountInactive = "account_inactive"
 	CodeTokenRevoked    = "token_revoked"
+	CodeTokenExpired    = "token_expired" // a rotating token that was not refreshed
 	CodeChannelNotFound = "channel_not_found"
 	CodeIsArchived      = "is_archived"
 	CodeNotInChannel    = "not_in_channel"
@@ -79,6 +80,7 @@ var authCodes = map[string]bool{
 	CodeNotAuthed:       true,
 	CodeAccountInactive: true,
 	CodeTokenRevoked:    true,
+	CodeTokenExpired:    true,
 }
 
 // transientCodes are the ok:false codes Slack documents as server-side or

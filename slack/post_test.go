@@ -58,6 +58,7 @@ func TestPostOKFalseIsFailure(t *testing.T) {
 		{"not_authed", true},
 		{"account_inactive", true},
 		{"token_revoked", true},
+		{"token_expired", true},
 		{"channel_not_found", false},
 		{"is_archived", false},
 		{"not_in_channel", false},
