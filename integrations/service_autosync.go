@@ -28,34 +28,42 @@ func (s *Service) runAutoSync(ctx context.Context) {
 
 // autoSyncOnce runs one background sync pass and returns how many
 // integrations synced successfully. Failures are logged and recorded on
-// the integration; they do not stop the pass.
+// the integration; they do not stop the pass. The pass lists every
+// integration before it syncs any, because a sync can deactivate one (a
+// revoked token), which would shift later pages of the list.
 func (s *Service) autoSyncOnce(ctx context.Context) int {
 	log := s.d.cfg.Logger
-	synced := 0
+	var due []*store.GitHubIntegration
 	for offset := 0; ctx.Err() == nil; offset += autoSyncPage {
 		p := store.ListParams{Access: store.AsAdmin(), ActiveOnly: true, Limit: autoSyncPage, Offset: offset}
 		recs, err := s.st.ListGitHubIntegrations(ctx, p)
 		if err != nil {
 			log.ErrorContext(ctx, "integrations: auto sync could not list GitHub integrations", "error", err)
-			return synced
+			return 0
 		}
 		for _, rec := range recs {
-			if !rec.AutoSyncPRs || ctx.Err() != nil {
-				continue
+			if rec.AutoSyncPRs {
+				due = append(due, rec)
 			}
-			n, err := s.syncPullRequests(ctx, store.AsAdmin(), rec)
-			if err != nil {
-				log.WarnContext(ctx, "integrations: auto sync of pull requests failed",
-					"integration_id", rec.ID, "error", err)
-				continue
-			}
-			synced++
-			log.DebugContext(ctx, "integrations: auto sync stored pull requests",
-				"integration_id", rec.ID, "count", n)
 		}
 		if len(recs) < autoSyncPage {
-			return synced
+			break
 		}
+	}
+	synced := 0
+	for _, rec := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		n, err := s.syncPullRequests(ctx, store.AsAdmin(), rec)
+		if err != nil {
+			log.WarnContext(ctx, "integrations: auto sync of pull requests failed",
+				"integration_id", rec.ID, "error", err)
+			continue
+		}
+		synced++
+		log.DebugContext(ctx, "integrations: auto sync stored pull requests",
+			"integration_id", rec.ID, "count", n)
 	}
 
 	return synced
