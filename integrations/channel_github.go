@@ -37,8 +37,13 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 		out.success = true
 		return out
 	}
+	out = remoteFailure(out, err)
+	if out.disableReason != "" {
+		fresh, err := d.cfg.Store.GetGitHubIntegration(ctx, store.AsAdmin(), in.ID)
+		out = keepIfCredentialChanged(out, err == nil && fresh.AccessToken.Reveal() != in.AccessToken.Reveal())
+	}
 
-	return remoteFailure(out, err)
+	return out
 }
 
 // maxIssueTitle is GitHub's limit on an issue title, in characters.

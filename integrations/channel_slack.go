@@ -39,8 +39,13 @@ func (d *Dispatcher) sendSlack(ctx context.Context, del *store.Delivery) outcome
 		out.success = true
 		return out
 	}
+	out = remoteFailure(out, err)
+	if out.disableReason != "" {
+		fresh, err := d.cfg.Store.GetSlackIntegration(ctx, store.AsAdmin(), in.ID)
+		out = keepIfCredentialChanged(out, err == nil && fresh.BotToken.Reveal() != in.BotToken.Reveal())
+	}
 
-	return remoteFailure(out, err)
+	return out
 }
 
 // slackMessage builds the Slack message for a notice.

@@ -31,6 +31,20 @@ func remoteFailure(out outcome, err error) outcome {
 	return out
 }
 
+// keepIfCredentialChanged turns the outcome of an attempt whose credentials
+// were rejected into a retryable failure that disables nothing, when the
+// integration's credentials changed while the attempt ran: the rejection
+// was of the old ones, and the next attempt uses the new.
+func keepIfCredentialChanged(out outcome, changed bool) outcome {
+	if !changed {
+		return out
+	}
+	out.disableReason, out.retryable = "", true
+	out.errorMessage += " (the credentials changed during the attempt, so the next attempt uses the new ones)"
+
+	return out
+}
+
 // leafStatus returns the status code and the service's own error code of a
 // leaf error.
 func leafStatus(err error) (int, string) {
