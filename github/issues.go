@@ -11,8 +11,12 @@ import (
 )
 
 // dedupeScanPages is how many pages of 100 recent issues by the token's user
-// CreateIssue reads when it looks for a dedupe marker.
-const dedupeScanPages = 2
+// CreateIssue reads when it looks for a dedupe marker, unless the request
+// sets NotBefore. maxScanPages bounds the scan with NotBefore.
+const (
+	dedupeScanPages = 2
+	maxScanPages    = 50
+)
 
 // IssueRequest describes an issue to create.
 type IssueRequest struct {
@@ -26,6 +30,13 @@ type IssueRequest struct {
 	// already carries it is returned instead of a new one. Printable ASCII
 	// without spaces, "<", ">" or "--"; at most 200 bytes.
 	DedupeKey string
+
+	// NotBefore, when set, is a time before which no issue with DedupeKey
+	// can have been created, such as when its event happened, less a
+	// margin for clock differences. The search for the key then reads
+	// every issue created since (up to 5,000) rather than the newest 200,
+	// so a burst of other issues cannot hide the one it looks for.
+	NotBefore time.Time
 }
 
 // Issue is an issue that CreateIssue created or found.
@@ -42,11 +53,13 @@ type Issue struct {
 //
 // Creating an issue is not idempotent, so the POST is never retried
 // automatically. With a DedupeKey, CreateIssue first lists the user's recent
-// issues in the repository (newest first, two pages of 100) and returns one
-// whose body carries the key. After an ambiguous failure, that is a timeout,
+// issues in the repository (newest first, two pages of 100, or back to
+// NotBefore) and returns one whose body carries the key. After an ambiguous failure, that is a timeout,
 // a connection error or a 5xx that may have followed the write, it lists them
-// again and re-posts only when the key is still absent, up to the client's
-// retry budget. The issues list is used rather than the search API because
+// again. After a 5xx, which ends the request, it re-posts when the key is
+// still absent, up to the client's retry budget. After a timeout or a
+// connection error it returns the error instead, because the request may
+// still create the issue, and a later call finds it. The issues list is used rather than the search API because
 // search indexes new issues with a delay. Without a DedupeKey a failed POST
 // is returned as is, and the caller cannot tell whether the issue exists.
 func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueRequest) (*Issue, error) {
@@ -56,7 +69,7 @@ func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueR
 	body := buildIssueBody(req.Body, req.DedupeKey)
 
 	if req.DedupeKey != "" {
-		existing, err := c.findIssue(ctx, owner, repo, req.DedupeKey)
+		existing, err := c.findIssue(ctx, owner, repo, req.DedupeKey, req.NotBefore)
 		if err != nil || existing != nil {
 			return existing, err
 		}
@@ -75,7 +88,7 @@ func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueR
 		c.cfg.logger.InfoContext(ctx, "GitHub issue create may have succeeded; "+
 			"checking before posting again",
 			"owner", owner, "repo", repo, "dedupe_key", req.DedupeKey, "error", err)
-		existing, findErr := c.findIssue(ctx, owner, repo, req.DedupeKey)
+		existing, findErr := c.findIssue(ctx, owner, repo, req.DedupeKey, req.NotBefore)
 		if findErr != nil {
 			c.cfg.logger.WarnContext(ctx, "GitHub duplicate check failed; not posting again",
 				"owner", owner, "repo", repo, "dedupe_key", req.DedupeKey, "error", findErr)
@@ -85,7 +98,22 @@ func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueR
 		if existing != nil {
 			return existing, nil
 		}
+		if !answered(err) {
+			// A request that timed out or lost its connection may still
+			// be running at GitHub, and its issue may appear later, so a
+			// new POST now could make a second one. The caller retries
+			// later, and CreateIssue looks for the key again first.
+			return nil, err
+		}
 	}
+}
+
+// answered reports whether a failed POST got a response from GitHub (a
+// 5xx), so the request is over, unlike one that timed out or lost its
+// connection.
+func answered(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Timeout && e.StatusCode >= 500
 }
 
 func validateIssueRequest(owner, repo string, req IssueRequest) error {
@@ -134,8 +162,10 @@ func ambiguous(err error) bool {
 }
 
 // findIssue returns the newest issue by the token's user whose body carries
-// the dedupe marker for key, or nil when the recent issues do not.
-func (c *Client) findIssue(ctx context.Context, owner, repo, key string) (*Issue, error) {
+// the dedupe marker for key, or nil when the recent issues do not: the
+// newest dedupeScanPages pages, or with notBefore set, every issue created
+// since then, up to maxScanPages pages.
+func (c *Client) findIssue(ctx context.Context, owner, repo, key string, notBefore time.Time) (*Issue, error) {
 	login, err := c.cachedLogin(ctx)
 	if err != nil {
 		return nil, err
@@ -149,7 +179,11 @@ func (c *Client) findIssue(ctx context.Context, owner, repo, key string) (*Issue
 		Direction:   "desc",
 		ListOptions: gh.ListOptions{PerPage: 100, Page: 1},
 	}
-	for range dedupeScanPages {
+	pages := dedupeScanPages
+	if !notBefore.IsZero() {
+		pages = maxScanPages
+	}
+	for range pages {
 		page, resp, err := c.api.Issues.ListByRepo(ctx, owner, repo, opts)
 		if err != nil {
 			return nil, c.errs.mapError(ctx, "list issues", err)
@@ -157,6 +191,9 @@ func (c *Client) findIssue(ctx context.Context, owner, repo, key string) (*Issue
 		for _, is := range page {
 			if !is.IsPullRequest() && strings.Contains(is.GetBody(), marker) {
 				return toIssue(is, true), nil
+			}
+			if !notBefore.IsZero() && is.GetCreatedAt().Before(notBefore) {
+				return nil, nil // newest first, so no later page is newer
 			}
 		}
 		if resp.NextPage == 0 || resp.NextPage == opts.Page {

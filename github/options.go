@@ -105,8 +105,8 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithMaxRetries sets how many times a failed read is retried within one
-// call (so n+1 attempts), and how many times CreateIssue re-posts after an
-// ambiguous failure. Default DefaultMaxRetries (2); 0 disables retries.
+// call (so n+1 attempts), and how many times CreateIssue re-posts after a
+// 5xx. Default DefaultMaxRetries (2); 0 disables retries.
 func WithMaxRetries(n int) Option {
 	return func(s *settings) error {
 		if n < 0 || n > 10 {

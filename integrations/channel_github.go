@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hishamos/integrations-external/github"
@@ -31,7 +32,11 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 	}
 
 	start := d.cfg.Now()
-	_, err = client.CreateIssue(ctx, in.RepositoryOwner, in.RepositoryName, failureIssue(n, del.ID, d.cfg.ProductName))
+	req := failureIssue(n, del.ID, d.cfg.ProductName)
+	// The issue of this delivery, if an earlier attempt made one, is newer
+	// than the delivery. The margin covers a host clock that runs fast.
+	req.NotBefore = del.TriggeredAt.Add(-issueClockMargin)
+	_, err = client.CreateIssue(ctx, in.RepositoryOwner, in.RepositoryName, req)
 	out := outcome{startedAt: start, duration: d.cfg.Now().Sub(start)}
 	if err == nil {
 		out.success = true
@@ -48,6 +53,10 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 
 // maxIssueTitle is GitHub's limit on an issue title, in characters.
 const maxIssueTitle = 256
+
+// issueClockMargin is how far before a delivery was triggered the search
+// for its issue reaches, in case the host's clock runs ahead of GitHub's.
+const issueClockMargin = time.Hour
 
 // failureIssue builds the issue for a failed workflow or command. Values
 // that come from the host (names, ids, summaries) go into code spans, where

@@ -3,6 +3,7 @@ package fakegithub
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -173,6 +174,21 @@ func issueJSON(is Issue) map[string]any {
 	}
 
 	return body
+}
+
+// AddIssues stores n open issues by login in a repository that AddRepo
+// added, as if login had created them through the API just now, titled
+// "Issue 1", "Issue 2", ... It panics when the repository is unknown.
+func (s *Server) AddIssues(owner, repo, login string, n int) {
+	s.mu.Lock()
+	st, ok := s.repos[owner+"/"+repo]
+	s.mu.Unlock()
+	if !ok {
+		panic("fakegithub: AddIssues: unknown repository " + owner + "/" + repo)
+	}
+	for i := range n {
+		s.storeIssue(st, login, fmt.Sprintf("Issue %d", i+1), createIssueRequest{})
+	}
 }
 
 // Issues returns the issues stored in a repository, oldest first.
