@@ -98,7 +98,7 @@ func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueR
 		if existing != nil {
 			return existing, nil
 		}
-		if !answered(err) {
+		if !gotResponse(err) {
 			// A request that timed out or lost its connection may still
 			// be running at GitHub, and its issue may appear later, so a
 			// new POST now could make a second one. The caller retries
@@ -108,10 +108,10 @@ func (c *Client) CreateIssue(ctx context.Context, owner, repo string, req IssueR
 	}
 }
 
-// answered reports whether a failed POST got a response from GitHub (a
+// gotResponse reports whether a failed POST got a response from GitHub (a
 // 5xx), so the request is over, unlike one that timed out or lost its
 // connection.
-func answered(err error) bool {
+func gotResponse(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && !e.Timeout && e.StatusCode >= 500
 }

@@ -33,8 +33,8 @@ func remoteFailure(out outcome, err error) outcome {
 
 // keepIfCredentialChanged turns the outcome of an attempt whose credentials
 // were rejected into a retryable failure that disables nothing, when the
-// integration's credentials changed while the attempt ran: the rejection
-// was of the old ones, and the next attempt uses the new.
+// integration's credentials changed while the attempt ran. The rejection
+// was of the old credentials, and the next attempt uses the new ones.
 func keepIfCredentialChanged(out outcome, changed bool) outcome {
 	if !changed {
 		return out
