@@ -109,7 +109,8 @@ type UpdateWebhookParams struct {
 // PullRequestStore keeps pull requests synced from GitHub.
 type PullRequestStore interface {
 	// UpsertPullRequests inserts or replaces the given pull requests of one
-	// integration, in one transaction. It returns ErrNotFound when the
+	// integration, in one transaction, and with Replace set removes the
+	// integration's other pull requests. It returns ErrNotFound when the
 	// integration does not exist or the Access does not allow it.
 	UpsertPullRequests(ctx context.Context, p UpsertPullRequestsParams) error
 	// ListPullRequests returns an integration's pull requests, highest
@@ -123,6 +124,10 @@ type UpsertPullRequestsParams struct {
 	IntegrationID string
 	PullRequests  []PullRequest
 	SyncedAt      time.Time
+	// Replace removes the integration's stored pull requests that
+	// PullRequests does not hold, for a sync that read them all, or after
+	// the integration moved to another repository.
+	Replace bool
 }
 
 // ListPullRequestsParams is the argument of ListPullRequests.

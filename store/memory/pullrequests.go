@@ -29,6 +29,9 @@ func (s *Store) UpsertPullRequests(_ context.Context, p store.UpsertPullRequests
 		rows = map[int]*store.PullRequest{}
 		s.pulls[p.IntegrationID] = rows
 	}
+	if p.Replace {
+		clear(rows)
+	}
 	for i := range p.PullRequests {
 		c := clonePullRequest(&p.PullRequests[i])
 		c.IntegrationID = p.IntegrationID

@@ -9,7 +9,8 @@ import (
 )
 
 // UpsertPullRequests inserts or replaces the pull requests of one
-// integration in one transaction, stamping each with p.SyncedAt.
+// integration in one transaction, stamping each with p.SyncedAt. With
+// p.Replace it deletes the integration's pull requests first.
 func (s *Store) UpsertPullRequests(ctx context.Context, p store.UpsertPullRequestsParams) error {
 	if !p.Access.Valid() {
 		return store.ErrNotFound
@@ -23,6 +24,11 @@ func (s *Store) UpsertPullRequests(ctx context.Context, p store.UpsertPullReques
 			append([]any{p.IntegrationID}, args...)...).Scan(&one)
 		if err != nil {
 			return err
+		}
+		if p.Replace {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM pull_requests WHERE integration_id = ?`, p.IntegrationID); err != nil {
+				return err
+			}
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO pull_requests (integration_id, number,
 			title, state, merged, author, html_url, head_ref, base_ref, draft, created_at, updated_at,

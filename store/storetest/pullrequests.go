@@ -15,6 +15,7 @@ func pullRequestTests() []conformanceTest {
 		{"PullRequests/StateFilterAndPaging", testPullRequestsFilter},
 		{"PullRequests/Ownership", testPullRequestsOwnership},
 		{"PullRequests/DeletedWithIntegration", testPullRequestsDeleted},
+		{"PullRequests/Replace", testPullRequestsReplace},
 	}
 }
 
@@ -173,4 +174,38 @@ func testPullRequestsDeleted(t *testing.T, s store.Store) {
 	require.Empty(t, got)
 	_, err = s.ListPullRequests(ctx, store.ListPullRequestsParams{Access: store.AsAdmin(), IntegrationID: gh.ID})
 	require.ErrorIs(t, err, store.ErrNotFound, "pull requests of the deleted integration")
+}
+
+func testPullRequestsReplace(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	gh := createGitHub(t, s, "alice", "acme", "api")
+	other := createGitHub(t, s, "alice", "acme", "web")
+	upsert := func(id string, replace bool, numbers ...int) {
+		t.Helper()
+		var prs []store.PullRequest
+		for _, n := range numbers {
+			prs = append(prs, pullRequest(n, "open"))
+		}
+		require.NoError(t, s.UpsertPullRequests(ctx, store.UpsertPullRequestsParams{
+			Access: store.AsUser("alice"), IntegrationID: id, SyncedAt: BaseTime(), PullRequests: prs, Replace: replace,
+		}))
+	}
+	list := func(id string) []int {
+		t.Helper()
+		got, err := s.ListPullRequests(ctx, store.ListPullRequestsParams{Access: store.AsUser("alice"), IntegrationID: id})
+		require.NoError(t, err)
+		return prNumbers(got)
+	}
+	upsert(gh.ID, false, 1, 2, 3)
+	upsert(other.ID, false, 9)
+
+	// Contract: without Replace the stored set grows, with it the stored
+	// set becomes the given one, and other integrations keep theirs.
+	upsert(gh.ID, false, 4)
+	require.Equal(t, []int{4, 3, 2, 1}, list(gh.ID))
+	upsert(gh.ID, true, 2, 5)
+	require.Equal(t, []int{5, 2}, list(gh.ID))
+	upsert(gh.ID, true)
+	require.Empty(t, list(gh.ID), "an empty replace removes them all")
+	require.Equal(t, []int{9}, list(other.ID))
 }
