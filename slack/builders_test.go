@@ -177,3 +177,34 @@ func TestBoldAndCodeSpansKept(t *testing.T) {
 		t.Errorf("got %q, want %q", msg.Text, want)
 	}
 }
+
+// TestTextObjectsVerbatim checks that every mrkdwn text object of a message
+// is verbatim, so a plain "@channel" in a name is not parsed as a mention.
+func TestTextObjectsVerbatim(t *testing.T) {
+	m := slack.Workflow{Name: "nightly @channel", Status: "failed", ExecutionID: "run-1", Error: "@here boom"}.Build()
+	raw, err := m.BlocksJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []struct {
+		Text *struct {
+			Verbatim bool `json:"verbatim"`
+		} `json:"text"`
+		Fields []struct {
+			Verbatim bool `json:"verbatim"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range blocks {
+		if b.Text != nil && !b.Text.Verbatim {
+			t.Errorf("block %d: text is not verbatim", i)
+		}
+		for j, f := range b.Fields {
+			if !f.Verbatim {
+				t.Errorf("block %d: field %d is not verbatim", i, j)
+			}
+		}
+	}
+}

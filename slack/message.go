@@ -91,16 +91,19 @@ func fitTextObject(t *slackapi.TextBlockObject, limit int) *slackapi.TextBlockOb
 	return &c
 }
 
-// section returns a section block with mrkdwn text.
+// section returns a section block with mrkdwn text. The text objects are
+// verbatim, so Slack does not turn a plain "@channel" or "@here" in a
+// workflow name or an error into a mention; links and mentions the
+// builders write themselves use Slack's <...> syntax, which stays active.
 func section(text string) *slackapi.SectionBlock {
-	return slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, false), nil, nil)
+	return slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, true), nil, nil)
 }
 
 // sectionWithFields returns a section block made of mrkdwn fields.
 func sectionWithFields(fields ...string) *slackapi.SectionBlock {
 	objs := make([]*slackapi.TextBlockObject, len(fields))
 	for i, f := range fields {
-		objs[i] = slackapi.NewTextBlockObject(slackapi.MarkdownType, f, false, false)
+		objs[i] = slackapi.NewTextBlockObject(slackapi.MarkdownType, f, false, true)
 	}
 
 	return slackapi.NewSectionBlock(nil, objs, nil)
