@@ -205,6 +205,11 @@ func (s *Service) recordGitHubFailure(ctx context.Context, c Caller, rec *store.
 	if !errors.As(err, &rerr) {
 		return fmt.Errorf("integrations: GitHub integration %q: %w", rec.ID, err)
 	}
+	if ctx.Err() != nil {
+		// The caller gave up, or the dispatcher is stopping: GitHub did
+		// nothing wrong, so the integration's last error stays.
+		return err
+	}
 	now := s.now()
 	_, uerr := s.updateGitHubStatus(ctx, c.access(), rec, func(r *store.GitHubIntegration) {
 		r.LastError, r.LastErrorAt = rerr.Error(), now

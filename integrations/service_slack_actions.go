@@ -85,6 +85,11 @@ func (s *Service) recordSlackFailure(ctx context.Context, c Caller, rec *store.S
 	if !errors.As(err, &rerr) {
 		return fmt.Errorf("integrations: Slack integration %q: %w", rec.ID, err)
 	}
+	if ctx.Err() != nil {
+		// The caller gave up: Slack did nothing wrong, so the
+		// integration's last error stays.
+		return err
+	}
 	now := s.now()
 	var se *slack.Error
 	authFailed := rerr.AuthFailed && errors.As(rerr.Err, &se)
