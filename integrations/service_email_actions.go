@@ -10,7 +10,7 @@ import (
 	"github.com/hishamos/integrations-external/store"
 )
 
-// SendTestEmail sends the test email ("Test Email from HishamOS") to the
+// SendTestEmail sends the test email ("Test Email from <ProductName>") to the
 // address in the caller's email settings. Without an address it returns a
 // *ValidationError on email_address; without SMTP settings,
 // ErrEmailNotConfigured; when the server fails, a *RemoteError.

@@ -39,7 +39,8 @@ func credentialValues(headers map[string]string) []string {
 		// "Bearer <token>": a receiver may echo the token alone. The
 		// scheme word is no secret, so it is not replaced on its own.
 		if fields := strings.Fields(value); len(fields) > 1 {
-			values = append(values, strings.Join(fields[1:], " "), fields[len(fields)-1])
+			values = append(values, strings.Join(fields[1:], " "))
+			values = append(values, fields[1:]...)
 		}
 	}
 

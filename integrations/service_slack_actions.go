@@ -49,7 +49,7 @@ func (s *Service) VerifySlackIntegration(ctx context.Context, c Caller, id strin
 }
 
 // SendSlackTestMessage posts text to the integration's channel; an empty
-// text sends "Test message from HishamOS". Success records LastUsedAt.
+// text sends "Test message from <ProductName>". Success records LastUsedAt.
 func (s *Service) SendSlackTestMessage(ctx context.Context, c Caller, id, text string) error {
 	if utf8.RuneCountInString(text) > maxTestMessageLength {
 		return &ValidationError{Fields: map[string]string{"text": "must be at most 3000 characters"}}

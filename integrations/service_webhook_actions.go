@@ -59,7 +59,7 @@ func (s *Service) webhookTestPayload(ep *store.WebhookEndpoint, payload json.Raw
 			return nil, &ValidationError{Fields: map[string]string{"payload": "must be a JSON object"}}
 		}
 	} else {
-		fields["message"] = jsonString("Test event from HishamOS")
+		fields["message"] = jsonString("Test event from " + s.d.cfg.ProductName)
 		fields["endpoint_id"] = jsonString(ep.ID)
 	}
 	fields["event"] = jsonString(EventWebhookTest)

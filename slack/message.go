@@ -93,8 +93,8 @@ func fitTextObject(t *slackapi.TextBlockObject, limit int) *slackapi.TextBlockOb
 
 // section returns a section block with mrkdwn text. The text objects are
 // verbatim, so Slack does not turn a plain "@channel" or "@here" in a
-// workflow name or an error into a mention; links and mentions the
-// builders write themselves use Slack's <...> syntax, which stays active.
+// workflow name or an error into a mention, nor a plain URL or #channel
+// into a link.
 func section(text string) *slackapi.SectionBlock {
 	return slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, true), nil, nil)
 }
