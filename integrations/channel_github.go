@@ -54,6 +54,14 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 // maxIssueTitle is GitHub's limit on an issue title, in characters.
 const maxIssueTitle = 256
 
+// Bounds on the host text in an issue, so the body stays under GitHub's
+// limit and github.CreateIssue never cuts it, which could leave a code span
+// or block open.
+const (
+	maxSpanRunes  = 1000
+	maxErrorRunes = 50000
+)
+
 // issueClockMargin is how far before a delivery was triggered the search
 // for its issue reaches, in case the host's clock runs ahead of GitHub's.
 const issueClockMargin = time.Hour
@@ -80,11 +88,9 @@ func failureIssue(n notice, dedupeKey, product string) github.IssueRequest {
 	}
 	fmt.Fprintf(&body, "- User: %s\n- Time: %s\n", codeSpan(n.UserID), n.Timestamp)
 	if msg := n.errorText(); msg != "" {
-		fmt.Fprintf(&body, "\n### Error\n\n```\n%s\n```\n", strings.ReplaceAll(msg, "```", "'''"))
+		fmt.Fprintf(&body, "\n### Error\n\n```\n%s\n```\n", strings.ReplaceAll(cutText(msg, maxErrorRunes), "```", "'''"))
 	}
-	if utf8.RuneCountInString(title) > maxIssueTitle {
-		title = string([]rune(title)[:maxIssueTitle-1]) + "…"
-	}
+	title = cutText(title, maxIssueTitle)
 
 	return github.IssueRequest{Title: title, Body: body.String(), DedupeKey: dedupeKey}
 }
@@ -98,7 +104,7 @@ func oneLine(s string) string {
 // codeSpan returns s, on one line, as a Markdown code span: the backticks
 // around it outnumber any run of backticks inside, so s cannot end it.
 func codeSpan(s string) string {
-	s = oneLine(s)
+	s = cutText(oneLine(s), maxSpanRunes)
 	if s == "" {
 		return "(none)"
 	}
@@ -117,4 +123,14 @@ func codeSpan(s string) string {
 	}
 
 	return fence + s + fence
+}
+
+// cutText returns s, or its first n-1 characters and "…" when it is longer
+// than n characters.
+func cutText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+
+	return string([]rune(s)[:n-1]) + "…"
 }
