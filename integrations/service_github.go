@@ -3,7 +3,6 @@ package integrations
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -89,7 +88,6 @@ func (s *Service) changeGitHubOnce(ctx context.Context, c Caller, id string, in 
 		return nil, err
 	}
 	wasActive := rec.IsActive
-	oldRepo := rec.RepositoryOwner + "/" + rec.RepositoryName
 	if replace {
 		rec.AutoCreateIssues, rec.AutoSyncPRs, rec.IsActive = false, false, false
 	}
@@ -102,13 +100,6 @@ func (s *Service) changeGitHubOnce(ctx context.Context, c Caller, id string, in 
 	}
 	if err := s.st.UpdateGitHubIntegration(ctx, c.access(), rec); err != nil {
 		return nil, fmt.Errorf("integrations: update GitHub integration %q: %w", id, err)
-	}
-	if !strings.EqualFold(oldRepo, rec.RepositoryOwner+"/"+rec.RepositoryName) {
-		// The synced pull requests are the old repository's.
-		p := store.UpsertPullRequestsParams{Access: c.access(), IntegrationID: rec.ID, SyncedAt: s.now(), Replace: true}
-		if err := s.st.UpsertPullRequests(ctx, p); err != nil {
-			return nil, fmt.Errorf("integrations: remove the pull requests of %s from GitHub integration %q: %w", oldRepo, id, err)
-		}
 	}
 
 	return rec, nil

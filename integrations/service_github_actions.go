@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,23 +67,16 @@ func (s *Service) syncPullRequests(ctx context.Context, access store.Access, rec
 		return 0, s.recordGitHubFailure(ctx, Caller{Admin: access.IsAdmin(), UserID: access.UserID()}, rec, err)
 	}
 
-	fresh, err := s.st.GetGitHubIntegration(ctx, access, rec.ID)
-	if err != nil {
-		return 0, fmt.Errorf("integrations: read GitHub integration %q after its sync: %w", rec.ID, err)
-	}
-	if !strings.EqualFold(fresh.RepositoryOwner+"/"+fresh.RepositoryName, rec.RepositoryOwner+"/"+rec.RepositoryName) {
-		return 0, fmt.Errorf("integrations: GitHub integration %q moved to %s/%s during the sync, so the pull requests "+
-			"of %s/%s were not stored: sync again: %w", rec.ID, fresh.RepositoryOwner, fresh.RepositoryName,
-			rec.RepositoryOwner, rec.RepositoryName, store.ErrConflict)
-	}
 	now := s.now()
 	rows := make([]store.PullRequest, 0, len(prs))
 	for _, pr := range prs {
 		rows = append(rows, pullRequestRow(rec.ID, pr))
 	}
 	// The sync read every pull request, so the stored set becomes this one,
-	// without pull requests that GitHub no longer has.
-	p := store.UpsertPullRequestsParams{Access: access, IntegrationID: rec.ID, PullRequests: rows, SyncedAt: now, Replace: true}
+	// without pull requests that GitHub no longer has. A move to another
+	// repository during the sync makes the write fail with ErrConflict.
+	p := store.UpsertPullRequestsParams{Access: access, IntegrationID: rec.ID, PullRequests: rows, SyncedAt: now,
+		Replace: true, Repository: rec.RepositoryOwner + "/" + rec.RepositoryName}
 	if err := s.st.UpsertPullRequests(ctx, p); err != nil {
 		return 0, fmt.Errorf("integrations: store pull requests of GitHub integration %q: %w", rec.ID, err)
 	}

@@ -59,6 +59,8 @@ type ListParams struct {
 
 // GitHubStore keeps GitHub integrations. Create and Update return
 // ErrConflict when the user already has an integration for the repository.
+// An Update that moves an integration to another repository removes its
+// synced pull requests in the same transaction.
 type GitHubStore interface {
 	CreateGitHubIntegration(ctx context.Context, rec *GitHubIntegration) error
 	GetGitHubIntegration(ctx context.Context, access Access, id string) (*GitHubIntegration, error)
@@ -125,9 +127,13 @@ type UpsertPullRequestsParams struct {
 	PullRequests  []PullRequest
 	SyncedAt      time.Time
 	// Replace removes the integration's stored pull requests that
-	// PullRequests does not hold, for a sync that read them all, or after
-	// the integration moved to another repository.
+	// PullRequests does not hold, for a sync that read them all.
 	Replace bool
+	// Repository, "owner/name" when set, makes the call write only while
+	// the integration is still on that repository (compared without
+	// case), and return ErrConflict otherwise: a sync that raced a move
+	// to another repository stores nothing.
+	Repository string
 }
 
 // ListPullRequestsParams is the argument of ListPullRequests.

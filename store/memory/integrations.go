@@ -92,6 +92,9 @@ func (s *Store) UpdateGitHubIntegration(_ context.Context, access store.Access, 
 	if err := s.checkRepository(c); err != nil {
 		return err
 	}
+	if !strings.EqualFold(old.RepositoryOwner+"/"+old.RepositoryName, c.RepositoryOwner+"/"+c.RepositoryName) {
+		delete(s.pulls, c.ID) // the old repository's
+	}
 	s.github[c.ID] = c
 	*rec = *cloneGitHub(c)
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -22,6 +23,10 @@ func (s *Store) UpsertPullRequests(_ context.Context, p store.UpsertPullRequests
 	gh, ok := s.github[p.IntegrationID]
 	if !ok || !p.Access.Allows(gh.UserID) {
 		return fmt.Errorf("memory: upsert pull requests of GitHub integration %q: %w", p.IntegrationID, store.ErrNotFound)
+	}
+	if p.Repository != "" && !strings.EqualFold(p.Repository, gh.RepositoryOwner+"/"+gh.RepositoryName) {
+		return fmt.Errorf("memory: upsert pull requests of GitHub integration %q: it moved from %s to %s/%s: %w",
+			p.IntegrationID, p.Repository, gh.RepositoryOwner, gh.RepositoryName, store.ErrConflict)
 	}
 	syncedAt := s.nowOr(p.SyncedAt)
 	rows := s.pulls[p.IntegrationID]

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -124,7 +125,10 @@ func (s *Store) UpdateGitHubIntegration(ctx context.Context, access store.Access
 
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var created, updated int64
-		var owner string
+		var owner, oldRepo string
+		// A missing row is reported by the UPDATE below.
+		_ = tx.QueryRowContext(ctx, `SELECT repository_owner || '/' || repository_name FROM github_integrations
+			WHERE id = ?`, rec.ID).Scan(&oldRepo)
 		err := tx.QueryRowContext(ctx, `UPDATE github_integrations SET repository_owner = ?, repository_name = ?,
 			access_token = ?, webhook_secret = ?, auto_create_issues = ?, auto_sync_prs = ?, is_active = ?,
 			last_sync_at = ?, last_verified_at = ?, last_error = ?, last_error_at = ?, disabled_reason = ?,
@@ -142,6 +146,12 @@ func (s *Store) UpdateGitHubIntegration(ctx context.Context, access store.Access
 			return err
 		}
 		rec.UserID, rec.CreatedAt, rec.UpdatedAt = owner, fromMS(created), fromMS(updated)
+		if !strings.EqualFold(oldRepo, rec.RepositoryOwner+"/"+rec.RepositoryName) {
+			// The synced pull requests are the old repository's.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM pull_requests WHERE integration_id = ?`, rec.ID); err != nil {
+				return err
+			}
+		}
 
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/hishamos/integrations-external/store"
 )
@@ -19,11 +20,14 @@ func (s *Store) UpsertPullRequests(ctx context.Context, p store.UpsertPullReques
 	synced := ms(p.SyncedAt)
 
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM github_integrations WHERE id = ? AND `+where,
-			append([]any{p.IntegrationID}, args...)...).Scan(&one)
+		var owner, name string
+		err := tx.QueryRowContext(ctx, `SELECT repository_owner, repository_name FROM github_integrations
+			WHERE id = ? AND `+where, append([]any{p.IntegrationID}, args...)...).Scan(&owner, &name)
 		if err != nil {
 			return err
+		}
+		if p.Repository != "" && !strings.EqualFold(p.Repository, owner+"/"+name) {
+			return fmt.Errorf("the integration moved from %s to %s/%s: %w", p.Repository, owner, name, store.ErrConflict)
 		}
 		if p.Replace {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM pull_requests WHERE integration_id = ?`, p.IntegrationID); err != nil {

@@ -16,6 +16,7 @@ func pullRequestTests() []conformanceTest {
 		{"PullRequests/Ownership", testPullRequestsOwnership},
 		{"PullRequests/DeletedWithIntegration", testPullRequestsDeleted},
 		{"PullRequests/Replace", testPullRequestsReplace},
+		{"PullRequests/RepositoryMove", testPullRequestsRepositoryMove},
 	}
 }
 
@@ -208,4 +209,42 @@ func testPullRequestsReplace(t *testing.T, s store.Store) {
 	upsert(gh.ID, true)
 	require.Empty(t, list(gh.ID), "an empty replace removes them all")
 	require.Equal(t, []int{9}, list(other.ID))
+}
+
+func testPullRequestsRepositoryMove(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	gh := createGitHub(t, s, "alice", "acme", "api")
+	sync := func(repo string) error {
+		return s.UpsertPullRequests(ctx, store.UpsertPullRequestsParams{
+			Access: store.AsUser("alice"), IntegrationID: gh.ID, SyncedAt: BaseTime(), Replace: true,
+			PullRequests: []store.PullRequest{pullRequest(1, "open"), pullRequest(2, "open")}, Repository: repo,
+		})
+	}
+	list := func() []int {
+		t.Helper()
+		got, err := s.ListPullRequests(ctx, store.ListPullRequestsParams{Access: store.AsUser("alice"), IntegrationID: gh.ID})
+		require.NoError(t, err)
+		return prNumbers(got)
+	}
+	// Contract: Repository is compared without case.
+	require.NoError(t, sync("ACME/api"))
+	require.Equal(t, []int{2, 1}, list())
+
+	// Contract: an update that keeps the repository keeps the pull
+	// requests, and one that moves the integration removes them.
+	rec, err := s.GetGitHubIntegration(ctx, store.AsUser("alice"), gh.ID)
+	require.NoError(t, err)
+	rec.AutoSyncPRs = true
+	require.NoError(t, s.UpdateGitHubIntegration(ctx, store.AsUser("alice"), rec))
+	require.Equal(t, []int{2, 1}, list(), "pull requests after an update on the same repository")
+	rec.RepositoryName = "web"
+	require.NoError(t, s.UpdateGitHubIntegration(ctx, store.AsUser("alice"), rec))
+	require.Empty(t, list(), "pull requests after a move to another repository")
+
+	// Contract: a sync of the old repository that ends after the move is
+	// ErrConflict and stores nothing.
+	require.ErrorIs(t, sync("acme/api"), store.ErrConflict)
+	require.Empty(t, list())
+	require.NoError(t, sync("acme/web"))
+	require.Equal(t, []int{2, 1}, list())
 }
