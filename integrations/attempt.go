@@ -23,6 +23,9 @@ type outcome struct {
 	// inactive means the target was switched off, so nothing was sent and
 	// its counters and last error stay as they are.
 	inactive bool
+	// credentialHash is store.CredentialHash of the token the attempt used,
+	// so a disable applies only while the integration still has it.
+	credentialHash string
 }
 
 // abandonedMessage is the stored error of an attempt that the stop deadline
@@ -84,7 +87,8 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 			DurationMS:     out.duration.Milliseconds(),
 			StartedAt:      out.startedAt.UTC(),
 		},
-		DisableReason: out.disableReason,
+		DisableReason:  out.disableReason,
+		CredentialHash: out.credentialHash,
 		// A stop, not the target, cut the attempt off, or nothing was sent.
 		KeepTarget: out.abandoned || out.inactive,
 	}

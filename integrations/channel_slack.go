@@ -43,6 +43,7 @@ func (d *Dispatcher) sendSlack(ctx context.Context, del *store.Delivery) outcome
 	if out.disableReason != "" {
 		fresh, err := d.cfg.Store.GetSlackIntegration(ctx, store.AsAdmin(), in.ID)
 		out = keepIfCredentialChanged(out, err == nil && fresh.BotToken.Reveal() != in.BotToken.Reveal())
+		out.credentialHash = store.CredentialHash(in.BotToken)
 	}
 
 	return out

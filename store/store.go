@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"time"
 )
@@ -265,6 +267,11 @@ type AttemptRecord struct {
 	// endpoint, Slack or GitHub integration) with this reason, as for 410
 	// Gone or revoked credentials.
 	DisableReason string
+	// CredentialHash, when set, is CredentialHash of the Slack bot token or
+	// GitHub access token that the attempt used. DisableReason then applies
+	// only while the integration still has that token: a rejection of a
+	// token that the user has since replaced disables nothing.
+	CredentialHash string
 	// KeepTarget leaves the target's counters, last error and times as they
 	// are. Set it for an attempt whose outcome is not the target's doing,
 	// such as one cut off when the dispatcher stopped.
@@ -321,4 +328,12 @@ type DueReporter interface {
 	// are none. A leased delivery is left out even when its lease ends
 	// soon: the dispatcher finds those at its polls.
 	NextDue(ctx context.Context, now time.Time) (time.Time, bool, error)
+}
+
+// CredentialHash returns the hex SHA-256 of a credential, for
+// AttemptRecord.CredentialHash.
+func CredentialHash(credential Secret) string {
+	sum := sha256.Sum256([]byte(credential.Reveal()))
+
+	return hex.EncodeToString(sum[:])
 }

@@ -107,7 +107,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 			sl.LastError, sl.LastErrorAt = a.ErrorMessage, a.StartedAt
 		}
 		sl.UpdatedAt = nextVersion(sl.UpdatedAt, now)
-		disable(&sl.IsActive, &sl.DisabledReason, &sl.UpdatedAt, r.DisableReason)
+		disable(&sl.IsActive, &sl.DisabledReason, &sl.UpdatedAt, sameCredential(r, sl.BotToken))
 	case store.ChannelGitHub:
 		gh, found := s.github[d.TargetID]
 		if !found {
@@ -117,7 +117,7 @@ func (s *Store) applyTargetCounters(d *store.Delivery, a store.Attempt, r store.
 			gh.LastError, gh.LastErrorAt = a.ErrorMessage, a.StartedAt
 			gh.UpdatedAt = nextVersion(gh.UpdatedAt, now)
 		}
-		disable(&gh.IsActive, &gh.DisabledReason, &gh.UpdatedAt, r.DisableReason)
+		disable(&gh.IsActive, &gh.DisabledReason, &gh.UpdatedAt, sameCredential(r, gh.AccessToken))
 	case store.ChannelEmail:
 		// Email settings have no IsActive, so DisableReason does not apply.
 		em, found := s.email[d.TargetID]
@@ -155,4 +155,14 @@ func failureRuleReason(e *store.WebhookEndpoint, p store.RecordParams, now time.
 	}
 
 	return fmt.Sprintf("%d consecutive failures since %s", e.ConsecutiveFailures, e.FirstFailureAt.UTC().Format(time.RFC3339))
+}
+
+// sameCredential returns r's DisableReason, or "" when r names a credential
+// other than the integration's current one.
+func sameCredential(r store.AttemptRecord, current store.Secret) string {
+	if r.CredentialHash != "" && r.CredentialHash != store.CredentialHash(current) {
+		return ""
+	}
+
+	return r.DisableReason
 }

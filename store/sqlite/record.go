@@ -176,7 +176,7 @@ func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 		if err := r.flush(ctx, key); err != nil {
 			return err
 		}
-		return r.disable(ctx, key, rec.DisableReason)
+		return r.disable(ctx, key, rec)
 	}
 
 	return nil
@@ -334,15 +334,23 @@ func (r *recorder) webhookFailed(ctx context.Context, targetID string, a store.A
 	reason := fmt.Sprintf("%d consecutive failures since %s", failures,
 		fromMS(firstFailure).Format(time.RFC3339))
 
-	return r.disable(ctx, targetKey{channel: store.ChannelWebhook, id: targetID}, reason)
+	return r.disable(ctx, targetKey{channel: store.ChannelWebhook, id: targetID}, store.AttemptRecord{DisableReason: reason})
 }
 
-// disable deactivates an active target with reason and reports it. Email
-// settings have no active flag and are never disabled.
-func (r *recorder) disable(ctx context.Context, key targetKey, reason string) error {
+// disable deactivates an active target with rec's DisableReason and
+// reports it, unless rec names a credential that the target no longer has.
+// Email settings have no active flag and are never disabled.
+func (r *recorder) disable(ctx context.Context, key targetKey, rec store.AttemptRecord) error {
 	query, ok := disableQueries[key.channel]
 	if !ok {
 		return nil
+	}
+	reason := rec.DisableReason
+	if rec.CredentialHash != "" {
+		same, err := r.sameCredential(ctx, key, rec.CredentialHash)
+		if err != nil || !same {
+			return err
+		}
 	}
 	st, err := r.stmts.get(ctx, query)
 	if err != nil {
@@ -359,4 +367,35 @@ func (r *recorder) disable(ctx context.Context, key targetKey, reason string) er
 	r.disabled = append(r.disabled, store.DisabledTarget{Channel: key.channel, TargetID: key.id, Reason: reason})
 
 	return nil
+}
+
+// credentialColumns name the column of the credential that an attempt of
+// each channel uses.
+var credentialColumns = map[store.Channel]struct{ table, column string }{
+	store.ChannelSlack:  {"slack_integrations", "bot_token"},
+	store.ChannelGitHub: {"github_integrations", "access_token"},
+}
+
+// sameCredential reports whether the target still has the credential whose
+// store.CredentialHash is hash. A channel without credentials, or a target
+// that is gone, counts as the same.
+func (r *recorder) sameCredential(ctx context.Context, key targetKey, hash string) (bool, error) {
+	c, ok := credentialColumns[key.channel]
+	if !ok {
+		return true, nil
+	}
+	var sealed string
+	err := r.stmts.tx.QueryRowContext(ctx, `SELECT `+c.column+` FROM `+c.table+` WHERE id = ?`, key.id).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	current, err := r.stmts.store.open(sealed, c.table, c.column, key.id)
+	if err != nil {
+		return false, err
+	}
+
+	return store.CredentialHash(current) == hash, nil
 }

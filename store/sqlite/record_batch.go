@@ -113,7 +113,7 @@ func (r *recorder) recordBatch(ctx context.Context, records []store.AttemptRecor
 			if err := r.flush(ctx, keys[i]); err != nil {
 				return err
 			}
-			if err := r.disable(ctx, keys[i], rec.DisableReason); err != nil {
+			if err := r.disable(ctx, keys[i], rec); err != nil {
 				return err
 			}
 		}

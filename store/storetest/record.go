@@ -21,6 +21,7 @@ func recordTests() []conformanceTest {
 		{"Record/WebhookCounters", testRecordWebhookCounters},
 		{"Record/SlackEmailGitHubTargets", testRecordOtherTargets},
 		{"Record/DisableReason", testRecordDisableReason},
+		{"Record/DisableOnlySameCredential", testRecordDisableCredential},
 		{"Record/ConsecutiveFailureRule", testRecordFailureRule},
 		{"Record/AttemptOnFinalDelivery", testRecordOnFinal},
 		{"Record/UnknownDeliverySkipped", testRecordUnknown},
@@ -581,4 +582,43 @@ func testRecordMixedCall(t *testing.T, s store.Store) {
 	gotE := getEndpoint(t, s, e.ID)
 	require.Equal(t, int64(2), gotE.SuccessCount)
 	require.Equal(t, int64(1), gotE.FailureCount, "the unknown delivery counts nothing")
+}
+
+func testRecordDisableCredential(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	slack := createSlack(t, s, "alice", "alerts")
+	gh := createGitHub(t, s, "alice", "acme", "api")
+	oldSlack, oldGitHub := store.CredentialHash(slack.BotToken), store.CredentialHash(gh.AccessToken)
+	slack.BotToken = store.NewSecret("xoxb-replaced")
+	require.NoError(t, s.UpdateSlackIntegration(ctx, store.AsUser("alice"), slack))
+	gh.AccessToken = store.NewSecret("ghp_replaced")
+	require.NoError(t, s.UpdateGitHubIntegration(ctx, store.AsUser("alice"), gh))
+	ids := Enqueue(t, s,
+		NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelGitHub, gh.ID, "alice", BaseTime()),
+		NewDelivery(store.ChannelSlack, slack.ID, "alice", BaseTime()),
+	)
+
+	// Contract: a rejection of a credential that the integration no longer
+	// has disables nothing; one of its current credential disables it.
+	res := record(t, s, store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
+		{Attempt: failedAttempt(ids[0], BaseTime()), Status: store.StatusFailed, DisableReason: "invalid_auth", CredentialHash: oldSlack},
+		{Attempt: failedAttempt(ids[1], BaseTime()), Status: store.StatusFailed, DisableReason: "Bad credentials", CredentialHash: oldGitHub},
+	}})
+	require.Empty(t, res.Disabled)
+	gotSlack, err := s.GetSlackIntegration(ctx, store.AsAdmin(), slack.ID)
+	require.NoError(t, err)
+	require.True(t, gotSlack.IsActive, "Slack after a rejection of its old token")
+	gotGitHub, err := s.GetGitHubIntegration(ctx, store.AsAdmin(), gh.ID)
+	require.NoError(t, err)
+	require.True(t, gotGitHub.IsActive, "GitHub after a rejection of its old token")
+
+	res = record(t, s, store.RecordParams{Now: BaseTime(), Records: []store.AttemptRecord{
+		{Attempt: failedAttempt(ids[2], BaseTime()), Status: store.StatusFailed, DisableReason: "invalid_auth",
+			CredentialHash: store.CredentialHash(store.NewSecret("xoxb-replaced"))},
+	}})
+	require.Len(t, res.Disabled, 1)
+	gotSlack, err = s.GetSlackIntegration(ctx, store.AsAdmin(), slack.ID)
+	require.NoError(t, err)
+	require.False(t, gotSlack.IsActive, "Slack after a rejection of its current token")
 }
