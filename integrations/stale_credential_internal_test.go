@@ -25,12 +25,12 @@ func startDispatcher(t *testing.T, fx *serviceFixture) {
 	})
 }
 
-// TestSlackRejectionOfOldTokenKeepsNewOne dispatches a workflow to a
+// TestSlackOldTokenRejection dispatches a workflow to a
 // Slack integration whose token was revoked. While the worker's
 // chat.postMessage with the old token waits for Slack, the user saves a
 // new, valid token. Slack then rejects the old token: the integration
 // stays active, and the retry delivers with the new token.
-func TestSlackRejectionOfOldTokenKeepsNewOne(t *testing.T) {
+func TestSlackOldTokenRejection(t *testing.T) {
 	sl := fakeslack.New(t)
 	sl.AddToken("xoxb-new-valid")
 	sl.AddChannel(fakeslack.Channel{ID: "C0ALERTS", Name: "alerts", Member: true})
@@ -75,10 +75,10 @@ func TestSlackRejectionOfOldTokenKeepsNewOne(t *testing.T) {
 	}
 }
 
-// TestGitHubRejectionOfOldTokenKeepsNewOne is the GitHub variant:
+// TestGitHubOldTokenRejection is the GitHub variant:
 // an automatic issue with a rejected token, and the token fixed while the
 // worker waits for GitHub.
-func TestGitHubRejectionOfOldTokenKeepsNewOne(t *testing.T) {
+func TestGitHubOldTokenRejection(t *testing.T) {
 	gh := fakegithub.New()
 	t.Cleanup(gh.Close)
 	gh.AddToken("ghp_new_valid", "octo")
