@@ -208,9 +208,9 @@ func (in WebhookInput) applyTo(rec *store.WebhookEndpoint) {
 	setString(&rec.URL, in.URL)
 	if in.Secret != nil && *in.Secret != rec.Secret.Reveal() {
 		// A secret set by hand replaces the current one at once and ends
-		// any rotation overlap: whoever replaces a leaked secret must not
-		// keep signing with the one it replaced. A rotation is the way to
-		// change secrets with an overlap.
+		// any rotation overlap, so a leaked secret that is replaced stops
+		// signing at once. A rotation is the way to change secrets with an
+		// overlap.
 		rec.PreviousSecret = store.Secret{}
 		rec.PreviousSecretExpiresAt = time.Time{}
 	}

@@ -108,8 +108,8 @@ func (req Request) redactions() []string {
 // occurrences that touch or overlap replaced as one. When cut is set, s is
 // the start of a longer text, and a start of a value (4 bytes or more)
 // that s ends with is replaced too. Each value is searched for without
-// overlap, so the cost stays linear in len(s) per value; a value that
-// repeats itself (such as "abab") may leave a few bytes where its
+// overlap, so the cost stays linear in len(s) per value. A value that
+// repeats itself (such as "abab") may leave a few bytes where two of its
 // occurrences overlap.
 func redact(s string, values []string, cut bool) string {
 	var covered []bool
@@ -296,8 +296,8 @@ func readExcerpt(body io.Reader, hidden []string) (string, error) {
 		return truncateRunes(strings.ToValidUTF8(string(head), "\uFFFD"), ExcerptRunes), err
 	}
 	// Replacing hidden values shortens the text by any amount, so all
-	// that is read is searched. One byte past the limit tells whether the
-	// body goes on, and so whether a value may be cut at the end.
+	// that is read is searched. Reading one byte past the limit shows
+	// whether the body goes on, and so whether a value may be cut at the end.
 	head, err := io.ReadAll(io.LimitReader(body, DrainLimit+1))
 	cut := len(head) > DrainLimit
 	head = head[:min(len(head), DrainLimit)]
