@@ -390,7 +390,11 @@ func TestSlackAuthFailureDeactivates(t *testing.T) {
 	require.NoError(t, err)
 	d := e.waitFinal(t, ids)[0]
 	assert.Equal(t, store.StatusFailed, d.Status)
-	assert.Equal(t, "Slack API error: invalid_auth", d.LatestAttempt().ErrorMessage)
+	// The rejection disables the integration, so the retry that follows
+	// fails at once without a request.
+	require.Len(t, d.Attempts, 2)
+	assert.Equal(t, "Slack API error: invalid_auth", d.Attempts[0].ErrorMessage)
+	assert.Equal(t, "Slack integration is inactive: re-enable it to deliver", d.Attempts[1].ErrorMessage)
 
 	got, err := e.st.GetSlackIntegration(context.Background(), store.AsAdmin(), s.ID)
 	require.NoError(t, err)

@@ -26,6 +26,11 @@ func remoteFailure(out outcome, err error) outcome {
 		if out.disableReason == "" {
 			out.disableReason = "credentials rejected"
 		}
+		// The record disables the integration, and the next attempt then
+		// fails at once without a request. But when the user has saved a
+		// new token meanwhile, the record disables nothing and the next
+		// attempt delivers with the new token.
+		out.retryable = true
 	}
 
 	return out

@@ -36,6 +36,15 @@ func credentialValues(headers map[string]string) []string {
 			continue
 		}
 		values = append(values, value, strings.TrimSpace(value))
+		if strings.Contains(strings.ToLower(name), "cookie") {
+			// "a=1; b=2": each cookie, and each value, may come back alone.
+			for part := range strings.SplitSeq(value, ";") {
+				part = strings.TrimSpace(part)
+				_, v, _ := strings.Cut(part, "=")
+				values = append(values, part, v)
+			}
+			continue
+		}
 		// "Bearer <token>": a receiver may echo the token alone. The
 		// scheme word is no secret, so it is not replaced on its own.
 		if fields := strings.Fields(value); len(fields) > 1 {

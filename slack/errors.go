@@ -27,7 +27,7 @@ type Error struct {
 	// client's timeout).
 	Timeout bool
 	// AuthFailed reports that Slack rejected the token: invalid_auth,
-	// not_authed, account_inactive or token_revoked.
+	// not_authed, account_inactive, token_revoked or token_expired.
 	AuthFailed bool
 	// RetryAfter is the wait Slack asked for, clamped to the client's
 	// maximum; 0 when none.

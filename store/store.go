@@ -62,7 +62,8 @@ type ListParams struct {
 // GitHubStore keeps GitHub integrations. Create and Update return
 // ErrConflict when the user already has an integration for the repository.
 // An Update that moves an integration to another repository removes its
-// synced pull requests in the same transaction.
+// synced pull requests in the same transaction. A change of letter case
+// only is no move, since GitHub compares names without case.
 type GitHubStore interface {
 	CreateGitHubIntegration(ctx context.Context, rec *GitHubIntegration) error
 	GetGitHubIntegration(ctx context.Context, access Access, id string) (*GitHubIntegration, error)
@@ -269,8 +270,10 @@ type AttemptRecord struct {
 	DisableReason string
 	// CredentialHash, when set, is CredentialHash of the Slack bot token or
 	// GitHub access token that the attempt used. DisableReason then applies
-	// only while the integration still has that token: a rejection of a
-	// token that the user has since replaced disables nothing.
+	// only while the integration still has that token, so a rejection of a
+	// token that the user has since replaced disables nothing. A stored
+	// token that the store cannot decrypt counts as another token. Status
+	// still applies either way.
 	CredentialHash string
 	// KeepTarget leaves the target's counters, last error and times as they
 	// are. Set it for an attempt whose outcome is not the target's doing,

@@ -126,10 +126,12 @@ func (s *Store) UpdateGitHubIntegration(ctx context.Context, access store.Access
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var created, updated int64
 		var owner, oldRepo string
-		// A missing row is reported by the UPDATE below.
-		_ = tx.QueryRowContext(ctx, `SELECT repository_owner || '/' || repository_name FROM github_integrations
+		err := tx.QueryRowContext(ctx, `SELECT repository_owner || '/' || repository_name FROM github_integrations
 			WHERE id = ?`, rec.ID).Scan(&oldRepo)
-		err := tx.QueryRowContext(ctx, `UPDATE github_integrations SET repository_owner = ?, repository_name = ?,
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err // a missing row is reported by the UPDATE below
+		}
+		err = tx.QueryRowContext(ctx, `UPDATE github_integrations SET repository_owner = ?, repository_name = ?,
 			access_token = ?, webhook_secret = ?, auto_create_issues = ?, auto_sync_prs = ?, is_active = ?,
 			last_sync_at = ?, last_verified_at = ?, last_error = ?, last_error_at = ?, disabled_reason = ?,
 			`+nextVersion+`

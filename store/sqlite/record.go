@@ -169,17 +169,19 @@ func (r *recorder) record(ctx context.Context, rec store.AttemptRecord) error {
 	if rec.KeepTarget {
 		return nil
 	}
-	if err := r.updateTarget(ctx, key, a); err != nil {
-		return err
-	}
+	// The record's own reason comes first, so a 410 that also reaches the
+	// consecutive-failure rule is reported as the 410, as in the memory
+	// store.
 	if rec.DisableReason != "" {
 		if err := r.flush(ctx, key); err != nil {
 			return err
 		}
-		return r.disable(ctx, key, rec)
+		if err := r.disable(ctx, key, rec); err != nil {
+			return err
+		}
 	}
 
-	return nil
+	return r.updateTarget(ctx, key, a)
 }
 
 // updateDelivery moves a queued delivery to its new state and returns its
@@ -394,7 +396,9 @@ func (r *recorder) sameCredential(ctx context.Context, key targetKey, hash strin
 	}
 	current, err := r.stmts.store.open(sealed, c.table, c.column, key.id)
 	if err != nil {
-		return false, err
+		// A token sealed with a key this process lacks is a token it did
+		// not use, and failing here would lose the whole batch.
+		return false, nil
 	}
 
 	return store.CredentialHash(current) == hash, nil

@@ -106,9 +106,7 @@ func (r *recorder) recordBatch(ctx context.Context, records []store.AttemptRecor
 		if keys[i].id == "" || rec.KeepTarget {
 			continue // the delivery no longer exists, or the target stays as it is
 		}
-		if err := r.updateTarget(ctx, keys[i], rec.Attempt); err != nil {
-			return err
-		}
+		// The record's own reason comes first, as in record.
 		if rec.DisableReason != "" {
 			if err := r.flush(ctx, keys[i]); err != nil {
 				return err
@@ -116,6 +114,9 @@ func (r *recorder) recordBatch(ctx context.Context, records []store.AttemptRecor
 			if err := r.disable(ctx, keys[i], rec); err != nil {
 				return err
 			}
+		}
+		if err := r.updateTarget(ctx, keys[i], rec.Attempt); err != nil {
+			return err
 		}
 	}
 

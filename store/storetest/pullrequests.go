@@ -17,6 +17,7 @@ func pullRequestTests() []conformanceTest {
 		{"PullRequests/DeletedWithIntegration", testPullRequestsDeleted},
 		{"PullRequests/Replace", testPullRequestsReplace},
 		{"PullRequests/RepositoryMove", testPullRequestsRepositoryMove},
+		{"PullRequests/FailedMoveKeepsThem", testPullRequestsFailedMove},
 	}
 }
 
@@ -247,4 +248,47 @@ func testPullRequestsRepositoryMove(t *testing.T, s store.Store) {
 	require.Empty(t, list())
 	require.NoError(t, sync("acme/web"))
 	require.Equal(t, []int{2, 1}, list())
+}
+
+// testPullRequestsFailedMove makes updates that would move an
+// integration to another repository but fail, one on a stale version and
+// one on a repository that another integration of the user has. Neither
+// removes the stored pull requests.
+func testPullRequestsFailedMove(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice := store.AsUser("alice")
+	create := func(owner, name string) *store.GitHubIntegration {
+		rec := store.NewGitHubIntegration("alice")
+		rec.RepositoryOwner, rec.RepositoryName = owner, name
+		rec.AccessToken = store.NewSecret("ghp_" + name)
+		require.NoError(t, s.CreateGitHubIntegration(ctx, rec))
+		return rec
+	}
+	gh := create("acme", "api")
+	create("acme", "web")
+	require.NoError(t, s.UpsertPullRequests(ctx, store.UpsertPullRequestsParams{
+		Access: alice, IntegrationID: gh.ID, SyncedAt: BaseTime(), Repository: "acme/api",
+		PullRequests: []store.PullRequest{{IntegrationID: gh.ID, Number: 1, Title: "one", State: "open",
+			CreatedAt: BaseTime(), UpdatedAt: BaseTime()}},
+	}))
+	count := func() int {
+		t.Helper()
+		prs, err := s.ListPullRequests(ctx, store.ListPullRequestsParams{Access: alice, IntegrationID: gh.ID})
+		require.NoError(t, err)
+		return len(prs)
+	}
+
+	conflict := *gh
+	conflict.RepositoryName = "WEB"
+	require.ErrorIs(t, s.UpdateGitHubIntegration(ctx, alice, &conflict), store.ErrConflict)
+	require.Equal(t, 1, count(), "pull requests after a move that conflicted")
+
+	current, err := s.GetGitHubIntegration(ctx, alice, gh.ID)
+	require.NoError(t, err)
+	current.AutoSyncPRs = true
+	require.NoError(t, s.UpdateGitHubIntegration(ctx, alice, current))
+	stale := *gh
+	stale.RepositoryName = "cli"
+	require.ErrorIs(t, s.UpdateGitHubIntegration(ctx, alice, &stale), store.ErrStale)
+	require.Equal(t, 1, count(), "pull requests after a stale move")
 }

@@ -22,6 +22,7 @@ func recordTests() []conformanceTest {
 		{"Record/SlackEmailGitHubTargets", testRecordOtherTargets},
 		{"Record/DisableReason", testRecordDisableReason},
 		{"Record/DisableOnlySameCredential", testRecordDisableCredential},
+		{"Record/GoneAtRuleThreshold", testRecordGoneAtThreshold},
 		{"Record/ConsecutiveFailureRule", testRecordFailureRule},
 		{"Record/AttemptOnFinalDelivery", testRecordOnFinal},
 		{"Record/UnknownDeliverySkipped", testRecordUnknown},
@@ -621,4 +622,28 @@ func testRecordDisableCredential(t *testing.T, s store.Store) {
 	gotSlack, err = s.GetSlackIntegration(ctx, store.AsAdmin(), slack.ID)
 	require.NoError(t, err)
 	require.False(t, gotSlack.IsActive, "Slack after a rejection of its current token")
+}
+
+func testRecordGoneAtThreshold(t *testing.T, s store.Store) {
+	e := CreateWebhookEndpoint(t, s, "alice", "gone")
+	var ids []string
+	for range 3 {
+		ids = append(ids, Enqueue(t, s, NewDelivery(store.ChannelWebhook, e.ID, "alice", BaseTime()))...)
+	}
+	failure := func(id, reason string) store.RecordResult {
+		t.Helper()
+		a := failedAttempt(id, BaseTime())
+		return record(t, s, store.RecordParams{Now: BaseTime(), DisableAfterFailures: 3, Records: []store.AttemptRecord{
+			{Attempt: a, Status: store.StatusFailed, DisableReason: reason},
+		}})
+	}
+	require.Empty(t, failure(ids[0], "").Disabled)
+	require.Empty(t, failure(ids[1], "").Disabled)
+
+	// Contract: a record's own reason wins over the consecutive-failure
+	// rule that the same attempt reaches.
+	res := failure(ids[2], "410 Gone")
+	require.Len(t, res.Disabled, 1)
+	require.Equal(t, "410 Gone", res.Disabled[0].Reason)
+	require.Equal(t, "410 Gone", getEndpoint(t, s, e.ID).DisabledReason)
 }
