@@ -17,9 +17,10 @@
 // rejects requests with HTTP 200 and "ok": false; the error code goes to
 // [Error.Code], and Error() reads "Slack API error: channel_not_found".
 // Rejected tokens (invalid_auth, not_authed, account_inactive,
-// token_revoked, token_expired) set AuthFailed. Those and channel_not_found, is_archived,
-// not_in_channel, msg_too_long, invalid_blocks and any other code not known
-// to be transient are permanent. HTTP 429 (with RetryAfter from the
+// token_revoked, token_expired) set AuthFailed. Those and
+// channel_not_found, is_archived, not_in_channel, msg_too_long,
+// invalid_blocks and any other code not known to be transient are
+// permanent. HTTP 429 (with RetryAfter from the
 // Retry-After header, clamped), 5xx, network failures and timeouts are
 // Retryable. No error text contains the token.
 //
