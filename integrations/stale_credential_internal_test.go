@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,54 +26,112 @@ func startDispatcher(t *testing.T, fx *serviceFixture) {
 	})
 }
 
-// TestSlackOldTokenRejection dispatches a workflow to a
-// Slack integration whose token was revoked. While the worker's
-// chat.postMessage with the old token waits for Slack, the user saves a
-// new, valid token. Slack then rejects the old token: the integration
-// stays active, and the retry delivers with the new token.
-func TestSlackOldTokenRejection(t *testing.T) {
+// revokedSlack starts a dispatcher whose Slack calls pass through a gate,
+// with a Slack integration of alice that has a revoked token, and
+// dispatches one workflow to it. It returns when Slack holds the
+// chat.postMessage, which goes on when release is closed. edit may change
+// the config further.
+func revokedSlack(t *testing.T, edit func(*Config)) (fx *serviceFixture, id string, release chan<- struct{}) {
+	t.Helper()
 	sl := fakeslack.New(t)
 	sl.AddToken("xoxb-new-valid")
 	sl.AddChannel(fakeslack.Channel{ID: "C0ALERTS", Name: "alerts", Member: true})
 	gated, arrived, release := gatedGitHub(t, strings.TrimSuffix(sl.URL(), "api/"))
-	fx := newServiceFixture(t, func(c *Config) {
+	fx = newServiceFixture(t, func(c *Config) {
 		c.SlackAPIURL = gated + "api/"
 		c.PollInterval = 20 * time.Millisecond
 		c.RetryBase = 20 * time.Millisecond
+		if edit != nil {
+			edit(c)
+		}
 	})
 	ctx := context.Background()
-	alice := Caller{UserID: "alice"}
-	rec, err := fx.svc.CreateSlackIntegration(ctx, alice, SlackInput{
+	rec, err := fx.svc.CreateSlackIntegration(ctx, Caller{UserID: "alice"}, SlackInput{
 		WorkspaceName: ptr("acme"), ChannelID: ptr("C0ALERTS"), BotToken: ptr("xoxb-revoked-old"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	startDispatcher(t, fx)
-
-	ids, err := fx.svc.d.WorkflowCompleted(ctx, WorkflowRun{
+	if _, err := fx.svc.d.WorkflowCompleted(ctx, WorkflowRun{
 		WorkflowName: "nightly", Status: StatusCompleted, ExecutionID: "exec-1", UserID: "alice",
-	})
-	if err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	<-arrived
-	if _, err := fx.svc.PatchSlackIntegration(ctx, alice, rec.ID, SlackInput{BotToken: ptr("xoxb-new-valid")}); err != nil {
+
+	return fx, rec.ID, release
+}
+
+// saveNewSlackToken saves a valid token for the integration id of alice.
+func saveNewSlackToken(t *testing.T, fx *serviceFixture, id string) {
+	t.Helper()
+	if _, err := fx.svc.PatchSlackIntegration(context.Background(), Caller{UserID: "alice"}, id,
+		SlackInput{BotToken: ptr("xoxb-new-valid")}); err != nil {
 		t.Fatal(err)
 	}
-	close(release)
-	del := finalDelivery(t, fx.st, ids, store.ChannelSlack)
-	if del.Status != store.StatusSuccess {
-		t.Errorf("delivery %s: %s, want success with the new token", del.Status, del.LatestAttempt().ErrorMessage)
-	}
+}
 
-	after, err := fx.svc.GetSlackIntegration(ctx, alice, rec.ID)
+// requireDeliveredActive checks that the Slack delivery succeeded with the
+// new token and that the integration is still active.
+func requireDeliveredActive(t *testing.T, fx *serviceFixture, id string, del *store.Delivery) {
+	t.Helper()
+	if del.Status != store.StatusSuccess {
+		t.Errorf("delivery %s after %d attempts (%q), want success with the new token",
+			del.Status, del.AttemptCount, del.LatestAttempt().ErrorMessage)
+	}
+	after, err := fx.svc.GetSlackIntegration(context.Background(), Caller{UserID: "alice"}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !after.IsActive {
-		t.Errorf("integration with the new, valid token was deactivated (disabled_reason %q)", after.DisabledReason)
+		t.Errorf("integration with the new token was deactivated (%q)", after.DisabledReason)
 	}
+}
+
+// TestSlackOldTokenRejection saves a new, valid token while the worker's
+// chat.postMessage with the revoked one waits for Slack. Slack then
+// rejects the old token: the integration stays active, and the retry
+// delivers with the new token.
+func TestSlackOldTokenRejection(t *testing.T) {
+	fx, id, release := revokedSlack(t, nil)
+	saveNewSlackToken(t, fx, id)
+	close(release)
+
+	requireDeliveredActive(t, fx, id, finalSlackDelivery(t, fx))
+}
+
+// TestTokenSavedAfterRereadDelivers saves the new token later: after Slack
+// rejected the old one and the worker read the integration again, but
+// before the attempt is recorded. The outcome is the same.
+func TestTokenSavedAfterRereadDelivers(t *testing.T) {
+	gate := &rereadGateStore{reread: make(chan struct{}), resume: make(chan struct{})}
+	fx, id, release := revokedSlack(t, func(c *Config) {
+		gate.Store = c.Store
+		c.Store = gate
+	})
+	gate.arm()
+	close(release)
+	<-gate.reread
+	saveNewSlackToken(t, fx, id)
+	close(gate.resume)
+
+	requireDeliveredActive(t, fx, id, finalSlackDelivery(t, fx))
+}
+
+// finalSlackDelivery waits until the fixture's Slack delivery is final.
+func finalSlackDelivery(t *testing.T, fx *serviceFixture) *store.Delivery {
+	t.Helper()
+	dels, err := fx.st.ListDeliveries(context.Background(), store.DeliveryQuery{Access: store.AsAdmin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(dels))
+	for i, d := range dels {
+		ids[i] = d.ID
+	}
+
+	return finalDelivery(t, fx.st, ids, store.ChannelSlack)
 }
 
 // TestGitHubOldTokenRejection is the GitHub variant:
@@ -143,4 +202,40 @@ func finalDelivery(t *testing.T, st store.Store, ids []string, channel store.Cha
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// rereadGateStore passes every call to the fixture's SQLite store. Once
+// armed, the next administrator read of a Slack integration (the worker's
+// check of the token after Slack rejected it) returns what it read only
+// after the test lets it go on.
+type rereadGateStore struct {
+	store.Store
+
+	mu     sync.Mutex
+	armed  bool
+	reread chan struct{} // closed once the gated read has read the row
+	resume chan struct{} // closed by the test to return that row
+}
+
+func (s *rereadGateStore) arm() {
+	s.mu.Lock()
+	s.armed = true
+	s.mu.Unlock()
+}
+
+func (s *rereadGateStore) GetSlackIntegration(ctx context.Context, access store.Access, id string) (*store.SlackIntegration, error) {
+	s.mu.Lock()
+	gate := s.armed && access.IsAdmin()
+	if gate {
+		s.armed = false
+	}
+	s.mu.Unlock()
+
+	rec, err := s.Store.GetSlackIntegration(ctx, access, id)
+	if gate {
+		close(s.reread)
+		<-s.resume
+	}
+
+	return rec, err
 }
