@@ -127,15 +127,7 @@ func TestLongEchoedHeadersRedacted(t *testing.T) {
 		headers[fmt.Sprintf("X-Api-Key-%d", i)] = value
 		starts = append(starts, value[:16])
 	}
-	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "h", "url": rcv.URL + "/in", "headers": headers})
-	e.expect(r, http.StatusCreated)
-	id := r.json(t)["id"].(string)
-
-	test := e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
-	e.expect(test, http.StatusOK)
-	deliveryID := test.json(t)["delivery_id"].(string)
-	delivery := e.do("GET", "webhook-deliveries/"+deliveryID+"/", "alice", nil)
-	e.expect(delivery, http.StatusOK)
+	_, delivery := e.testWithHeaders(t, rcv.URL+"/in", headers)
 
 	for i, start := range starts {
 		assert.NotContains(t, string(delivery.body), start, "the delivery record returns the start of header %d", i)
@@ -176,18 +168,24 @@ func TestPaddedBearerTokenRedacted(t *testing.T) {
 		_, _ = io.WriteString(w, "scheme "+scheme+": token "+got+" is not valid")
 	}))
 	t.Cleanup(rcv.Close)
-	r := e.do("POST", "webhooks/", "alice", map[string]any{
-		"name": "h", "url": rcv.URL + "/in", "headers": map[string]string{"Authorization": " Bearer " + token},
-	})
-	e.expect(r, http.StatusCreated)
-	id := r.json(t)["id"].(string)
-
-	test := e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
-	e.expect(test, http.StatusOK)
-	deliveryID := test.json(t)["delivery_id"].(string)
-	delivery := e.do("GET", "webhook-deliveries/"+deliveryID+"/", "alice", nil)
-	e.expect(delivery, http.StatusOK)
+	_, delivery := e.testWithHeaders(t, rcv.URL+"/in", map[string]string{"Authorization": " Bearer " + token})
 
 	assert.Contains(t, string(delivery.body), "is not valid", "the receiver's response is stored")
 	assert.NotContains(t, string(delivery.body), token, "the delivery record returns the token")
+}
+
+// testWithHeaders creates an endpoint of alice at url with headers, sends
+// it a webhook test and returns the test's response and the stored
+// delivery's.
+func (e *env) testWithHeaders(t *testing.T, url string, headers map[string]string) (test, delivery response) {
+	t.Helper()
+	r := e.do("POST", "webhooks/", "alice", map[string]any{"name": "h", "url": url, "headers": headers})
+	e.expect(r, http.StatusCreated)
+	id := r.json(t)["id"].(string)
+	test = e.do("POST", "webhooks/"+id+"/test/", "alice", nil)
+	e.expect(test, http.StatusOK)
+	delivery = e.do("GET", "webhook-deliveries/"+test.json(t)["delivery_id"].(string)+"/", "alice", nil)
+	e.expect(delivery, http.StatusOK)
+
+	return test, delivery
 }
