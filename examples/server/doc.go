@@ -8,8 +8,11 @@
 //
 // The server listens on 127.0.0.1:8080, keeps its data in integrations.db and
 // encrypts stored secrets with the key in integrations.key, which it creates
-// (mode 0600) on the first start. Keep the key file with the database:
-// without it the stored tokens and webhook secrets cannot be read.
+// (mode 0600) on the first start. Keep the key file as long as the
+// database, because without it the stored tokens and webhook secrets
+// cannot be read, but out of the database's backups, so a copy of one does
+// not come with the other. Outside a demo, pass the key in an environment
+// variable or from a secret store instead.
 //
 // # Flags
 //
@@ -44,7 +47,8 @@
 //
 // # Routes
 //
-// Every route except GET /healthz needs "Authorization: Bearer <token>".
+// Every route except GET /healthz and GET .../openapi.json needs
+// "Authorization: Bearer <token>".
 //
 //   - /api/v1/integrations-external/...: the integrations REST API (Slack,
 //     GitHub, email settings, webhooks, delivery history).

@@ -45,8 +45,10 @@ var (
 )
 
 // Open opens the SQLite database at path, creating the file when it does not
-// exist, and applies the schema migrations it lacks. It fails when
-// opts.Keys is nil and when the file was written by a newer schema.
+// exist, and applies the schema migrations it lacks. It seals custom headers
+// that an earlier version stored in plain text. It fails when opts.Keys is
+// nil, when the file was written by a newer schema, and when the keyring
+// cannot open the secrets already stored (a missing or a different key).
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := opts.applyDefaults(); err != nil {
 		return nil, err
