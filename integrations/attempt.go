@@ -26,7 +26,14 @@ type outcome struct {
 	// credentialHash is store.CredentialHash of the token the attempt used,
 	// so a disable applies only while the integration still has it.
 	credentialHash string
+	// rateLimited means Slack or GitHub asked to slow down, which says
+	// nothing against the notice, so it does not use up its attempts.
+	rateLimited bool
 }
+
+// rateLimitWindow is how long after its event a Slack or GitHub delivery
+// may still be retried after a rate limit, once its attempts are used up.
+const rateLimitWindow = 24 * time.Hour
 
 // abandonedMessage is the stored error of an attempt that the stop deadline
 // cut off before a response arrived.
@@ -101,7 +108,9 @@ func (d *Dispatcher) nextState(del *store.Delivery, out outcome, now time.Time) 
 		// the delivery due: the next attempt is one more than the limit.
 		rec.Status = store.StatusRetrying
 		rec.NextAttemptAt = now
-	case !out.retryable || number >= del.MaxAttempts:
+	case !out.retryable:
+		rec.Status = store.StatusFailed
+	case number >= del.MaxAttempts && !(out.rateLimited && now.Sub(del.TriggeredAt) < rateLimitWindow):
 		rec.Status = store.StatusFailed
 	default:
 		rec.Status = store.StatusRetrying

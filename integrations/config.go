@@ -43,8 +43,9 @@ type Config struct {
 	RetryMaxDelay time.Duration
 
 	// MaxAttempts is the number of attempts for Slack, email and GitHub
-	// deliveries, counting the first. Webhook endpoints use their own
-	// retry_count. Default: 3.
+	// deliveries, counting the first. Attempts that Slack or GitHub
+	// rate-limited do not count within a day of the event. Webhook
+	// endpoints use their own retry_count. Default: 3.
 	MaxAttempts int
 
 	// DisableAfterFailures and DisableAfterWindow disable a webhook

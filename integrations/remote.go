@@ -21,6 +21,7 @@ func remoteFailure(out outcome, err error) outcome {
 	out.responseStatus = status
 	out.retryable = !re.Permanent
 	out.retryAfter = re.RetryAfter
+	out.rateLimited = re.RateLimited
 	if re.AuthFailed {
 		out.disableReason = code
 		if out.disableReason == "" {
