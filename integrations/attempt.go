@@ -26,8 +26,8 @@ type outcome struct {
 	// credentialHash is store.CredentialHash of the token the attempt used,
 	// so a disable applies only while the integration still has it.
 	credentialHash string
-	// rateLimited means Slack or GitHub asked to slow down, which says
-	// nothing against the notice, so it does not use up its attempts.
+	// rateLimited means Slack or GitHub asked to slow down. That is no fault
+	// of the notice, so it does not use up its attempts.
 	rateLimited bool
 }
 
