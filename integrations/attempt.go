@@ -23,8 +23,9 @@ type outcome struct {
 	// inactive means the target was switched off, so nothing was sent and
 	// its counters and last error stay as they are.
 	inactive bool
-	// credentialHash is store.CredentialHash of the token the attempt used,
-	// so a disable applies only while the integration still has it.
+	// credentialHash is store.CredentialHash of the Slack or GitHub token
+	// the attempt used, so a disable applies only while the integration
+	// still has it.
 	credentialHash string
 	// rateLimited means Slack or GitHub asked to slow down. That is no fault
 	// of the notice, so it does not use up its attempts.

@@ -43,11 +43,7 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 		return out
 	}
 	out = remoteFailure(out, err)
-	if out.disableReason != "" {
-		fresh, err := d.cfg.Store.GetGitHubIntegration(ctx, store.AsAdmin(), in.ID)
-		out = keepIfCredentialChanged(out, err == nil && fresh.AccessToken.Reveal() != in.AccessToken.Reveal())
-		out.credentialHash = store.CredentialHash(in.AccessToken)
-	}
+	out.credentialHash = store.CredentialHash(in.AccessToken)
 
 	return out
 }

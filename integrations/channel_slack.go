@@ -40,11 +40,7 @@ func (d *Dispatcher) sendSlack(ctx context.Context, del *store.Delivery) outcome
 		return out
 	}
 	out = remoteFailure(out, err)
-	if out.disableReason != "" {
-		fresh, err := d.cfg.Store.GetSlackIntegration(ctx, store.AsAdmin(), in.ID)
-		out = keepIfCredentialChanged(out, err == nil && fresh.BotToken.Reveal() != in.BotToken.Reveal())
-		out.credentialHash = store.CredentialHash(in.BotToken)
-	}
+	out.credentialHash = store.CredentialHash(in.BotToken)
 
 	return out
 }

@@ -27,26 +27,12 @@ func remoteFailure(out outcome, err error) outcome {
 		if out.disableReason == "" {
 			out.disableReason = "credentials rejected"
 		}
-		// The record disables the integration, and the next attempt then
-		// fails at once without a request. But when the user has saved a
-		// new token meanwhile, the record disables nothing and the next
-		// attempt delivers with the new token.
+		// The record disables the integration, so the next attempt fails at
+		// once without a request. When the user has saved a new token since
+		// the attempt read the old one, the store disables nothing (see
+		// store.AttemptRecord.CredentialHash), and the retry delivers.
 		out.retryable = true
 	}
-
-	return out
-}
-
-// keepIfCredentialChanged turns the outcome of an attempt whose credentials
-// were rejected into a retryable failure that disables nothing, when the
-// integration's credentials changed while the attempt ran. The rejection
-// was of the old credentials, and the next attempt uses the new ones.
-func keepIfCredentialChanged(out outcome, changed bool) outcome {
-	if !changed {
-		return out
-	}
-	out.disableReason, out.retryable = "", true
-	out.errorMessage += " (the credentials changed during the attempt, so the next attempt uses the new ones)"
 
 	return out
 }

@@ -101,18 +101,19 @@ func TestSlackOldTokenRejection(t *testing.T) {
 	requireDeliveredActive(t, fx, id, finalSlackDelivery(t, fx))
 }
 
-// TestTokenSavedAfterRereadDelivers saves the new token later: after Slack
-// rejected the old one and the worker read the integration again, but
-// before the attempt is recorded. The outcome is the same.
-func TestTokenSavedAfterRereadDelivers(t *testing.T) {
-	gate := &rereadGateStore{reread: make(chan struct{}), resume: make(chan struct{})}
+// TestTokenSavedBeforeRecordDelivers saves the new token later: after
+// Slack rejected the old one, but before the attempt is recorded. The
+// record disables nothing, because the integration no longer has the
+// rejected token, and the retry delivers.
+func TestTokenSavedBeforeRecordDelivers(t *testing.T) {
+	gate := &recordGateStore{reached: make(chan struct{}), resume: make(chan struct{})}
 	fx, id, release := revokedSlack(t, func(c *Config) {
 		gate.Store = c.Store
 		c.Store = gate
 	})
 	gate.arm()
 	close(release)
-	<-gate.reread
+	<-gate.reached
 	saveNewSlackToken(t, fx, id)
 	close(gate.resume)
 
@@ -204,38 +205,32 @@ func finalDelivery(t *testing.T, st store.Store, ids []string, channel store.Cha
 	}
 }
 
-// rereadGateStore passes every call to the fixture's SQLite store. Once
-// armed, the next administrator read of a Slack integration (the worker's
-// check of the token after Slack rejected it) returns what it read only
-// after the test lets it go on.
-type rereadGateStore struct {
+// recordGateStore passes every call to the fixture's SQLite store. Once
+// armed, the next RecordAttempts call waits until the test lets it go on.
+type recordGateStore struct {
 	store.Store
 
-	mu     sync.Mutex
-	armed  bool
-	reread chan struct{} // closed once the gated read has read the row
-	resume chan struct{} // closed by the test to return that row
+	mu      sync.Mutex
+	armed   bool
+	reached chan struct{} // closed when the gated record is about to run
+	resume  chan struct{} // closed by the test to let it run
 }
 
-func (s *rereadGateStore) arm() {
+func (s *recordGateStore) arm() {
 	s.mu.Lock()
 	s.armed = true
 	s.mu.Unlock()
 }
 
-func (s *rereadGateStore) GetSlackIntegration(ctx context.Context, access store.Access, id string) (*store.SlackIntegration, error) {
+func (s *recordGateStore) RecordAttempts(ctx context.Context, p store.RecordParams) (store.RecordResult, error) {
 	s.mu.Lock()
-	gate := s.armed && access.IsAdmin()
-	if gate {
-		s.armed = false
-	}
+	gate := s.armed
+	s.armed = false
 	s.mu.Unlock()
-
-	rec, err := s.Store.GetSlackIntegration(ctx, access, id)
 	if gate {
-		close(s.reread)
+		close(s.reached)
 		<-s.resume
 	}
 
-	return rec, err
+	return s.Store.RecordAttempts(ctx, p)
 }
