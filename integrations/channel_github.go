@@ -43,7 +43,9 @@ func (d *Dispatcher) sendGitHub(ctx context.Context, del *store.Delivery) outcom
 		return out
 	}
 	out = remoteFailure(out, err)
-	out.credentialHash = store.CredentialHash(in.AccessToken)
+	if out.disableReason != "" {
+		out.credentialHash = store.CredentialHash(in.AccessToken)
+	}
 
 	return out
 }

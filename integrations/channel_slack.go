@@ -40,7 +40,9 @@ func (d *Dispatcher) sendSlack(ctx context.Context, del *store.Delivery) outcome
 		return out
 	}
 	out = remoteFailure(out, err)
-	out.credentialHash = store.CredentialHash(in.BotToken)
+	if out.disableReason != "" {
+		out.credentialHash = store.CredentialHash(in.BotToken)
+	}
 
 	return out
 }

@@ -82,7 +82,7 @@ type result struct {
 // Dispatcher does nothing, and Start fails when ctx has ended already.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("integrations: start: the context has ended already, so no worker would run: %w", err)
+		return fmt.Errorf("integrations: start: the context has ended already, so no worker would run: pass a live context: %w", err)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -176,9 +176,9 @@ func issueJSON(is Issue) map[string]any {
 	return body
 }
 
-// AddIssues stores n open issues by login, titled "Issue 1", "Issue 2" and
-// so on and created now, in a repository that AddRepo added. It panics
-// when the repository is unknown.
+// AddIssues stores n open issues by login in a repository that AddRepo
+// added. They are titled "Issue 1" to "Issue n" and created at the server's
+// current time. It panics when the repository is unknown.
 func (s *Server) AddIssues(owner, repo, login string, n int) {
 	s.mu.Lock()
 	st, ok := s.repos[owner+"/"+repo]

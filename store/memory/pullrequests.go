@@ -25,7 +25,8 @@ func (s *Store) UpsertPullRequests(_ context.Context, p store.UpsertPullRequests
 		return fmt.Errorf("memory: upsert pull requests of GitHub integration %q: %w", p.IntegrationID, store.ErrNotFound)
 	}
 	if p.Repository != "" && !strings.EqualFold(p.Repository, gh.RepositoryOwner+"/"+gh.RepositoryName) {
-		return fmt.Errorf("memory: upsert pull requests of GitHub integration %q: it moved from %s to %s/%s: %w",
+		return fmt.Errorf("memory: upsert pull requests of GitHub integration %q: it moved from %s to %s/%s, "+
+			"so these pull requests are not stored: sync again: %w",
 			p.IntegrationID, p.Repository, gh.RepositoryOwner, gh.RepositoryName, store.ErrConflict)
 	}
 	syncedAt := s.nowOr(p.SyncedAt)

@@ -27,7 +27,8 @@ func (s *Store) UpsertPullRequests(ctx context.Context, p store.UpsertPullReques
 			return err
 		}
 		if p.Repository != "" && !strings.EqualFold(p.Repository, owner+"/"+name) {
-			return fmt.Errorf("the integration moved from %s to %s/%s: %w", p.Repository, owner, name, store.ErrConflict)
+			return fmt.Errorf("the integration moved from %s to %s/%s, so these pull requests are not stored: sync again: %w",
+				p.Repository, owner, name, store.ErrConflict)
 		}
 		if p.Replace {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM pull_requests WHERE integration_id = ?`, p.IntegrationID); err != nil {
