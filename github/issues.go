@@ -166,6 +166,9 @@ func ambiguous(err error) bool {
 // newest dedupeScanPages pages, or with notBefore set, every issue created
 // since then, up to maxScanPages pages.
 func (c *Client) findIssue(ctx context.Context, owner, repo, key string, notBefore time.Time) (*Issue, error) {
+	// NOTE: GitHub App installation tokens may not be allowed to call
+	// GET /user, which gives the creator filter here. That case is not
+	// tested, and an automatic issue with such a token may fail.
 	login, err := c.cachedLogin(ctx)
 	if err != nil {
 		return nil, err

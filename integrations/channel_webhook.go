@@ -126,6 +126,9 @@ func (d *Dispatcher) validSecrets(ep *store.WebhookEndpoint) []webhook.Secret {
 // attempt at once, for the webhook test of the API. The delivery is due only
 // after the attempt's lease would end, so no worker takes it meanwhile. If
 // the process stops mid-attempt, a worker delivers it later.
+//
+// NOTE: a DELETE of the endpoint between the caller's read and the enqueue
+// leaves this delivery in the history under the deleted endpoint's id.
 func (d *Dispatcher) deliverWebhookNow(ctx context.Context, ep *store.WebhookEndpoint, eventType string, payload []byte) (*store.Delivery, error) {
 	now := d.cfg.Now().UTC()
 	del := &store.Delivery{
